@@ -1,0 +1,1097 @@
+//! The provisioning pass: Karpenter's `Scheduler.Solve`, from pending pods to new node claims,
+//! placements on existing nodes, and reasons for every pod left pending.
+//!
+//! The pass follows Karpenter's order exactly: pods sorted by CPU then memory (descending);
+//! each pod tried on existing nodes (initialized first, then by name), then on the claims made
+//! in this pass (fewest pods first), then on a new claim from each NodePool (weight descending,
+//! then name descending); a pod that fails is relaxed one preference at a time and, failing
+//! still, pushed to the back; the pass ends when a full cycle places nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cluster::Cluster;
+use crate::instance_type::{capacity_type_rank, InstanceType};
+use crate::label::{self, Labels};
+use crate::node::Node;
+use crate::node_pool::NodePool;
+use crate::pod::{HostPort, Pod};
+use crate::preferences::{self, PreferencePolicy};
+use crate::price::Price;
+use crate::queue::Queue;
+use crate::refusal::{InstanceTypeMismatch, MinValuesShortfall, Refusal, ResourceShortfall};
+use crate::requirement::Requirement;
+use crate::requirements::Requirements;
+use crate::resources::{ResourceName, Resources};
+use crate::schedule::{ExistingNodePlacement, NodeClaim, Schedule, Unschedulable};
+use crate::taint::{first_untolerated, Effect, Taint};
+use crate::topology::Topology;
+
+/// How `minValues` is enforced when the remaining instance types cannot meet it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MinValuesPolicy {
+    /// The pod cannot use the claim (the default).
+    #[default]
+    Strict,
+    /// `minValues` is lowered to what the remaining types offer, and the claim says so.
+    BestEffort,
+}
+
+/// Settings of a provisioning pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `--preference-policy`.
+    pub preference_policy: PreferencePolicy,
+    /// `--min-values-policy`.
+    pub min_values_policy: MinValuesPolicy,
+    /// How many instance type options a claim keeps (Karpenter's `MaxInstanceTypes`, 600).
+    pub max_instance_types: usize,
+    /// Explain every pod left pending against every NodePool and node (costs time on large
+    /// clusters; the simulator turns it off).
+    pub explain: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            preference_policy: PreferencePolicy::Respect,
+            min_values_policy: MinValuesPolicy::Strict,
+            max_instance_types: 600,
+            explain: true,
+        }
+    }
+}
+
+/// Runs one provisioning pass.
+///
+/// `pending` are the pods to place; pods bound to nodes are read from `cluster.nodes`. The
+/// result is deterministic: it depends on neither the order of `pending` nor of the cluster's lists.
+///
+/// ```
+/// use std::sync::Arc;
+/// use nodepack_core::*;
+///
+/// let small = InstanceType::new(
+///     "small",
+///     Resources::new().with(ResourceName::Cpu, 2000).with(ResourceName::Memory, 4 << 30).with(ResourceName::Pods, 10),
+///     Overhead::default(),
+///     vec![Offering::new("zone-a", "on-demand", Price::from_dollars_str("0.10").unwrap())],
+/// );
+/// let large = InstanceType::new(
+///     "large",
+///     Resources::new().with(ResourceName::Cpu, 8000).with(ResourceName::Memory, 16 << 30).with(ResourceName::Pods, 40),
+///     Overhead::default(),
+///     vec![Offering::new("zone-a", "on-demand", Price::from_dollars_str("0.40").unwrap())],
+/// );
+/// let cluster = Cluster {
+///     node_pools: vec![NodePool::new("default")],
+///     instance_types: Arc::new(vec![small, large]),
+///     ..Default::default()
+/// };
+/// let pods: Vec<Pod> = (0..3)
+///     .map(|i| Pod::new(&format!("web-{i}"), Resources::new().with(ResourceName::Cpu, 1500)))
+///     .collect();
+/// let schedule = provision(&cluster, &pods, &Settings::default());
+/// // 4.5 cores fit on one large node, not on a small one.
+/// assert_eq!(schedule.node_claims.len(), 1);
+/// assert_eq!(schedule.node_claims[0].instance_type, "large");
+/// assert_eq!(schedule.node_claims[0].pods.len(), 3);
+/// assert!(schedule.unschedulable.is_empty());
+/// ```
+pub fn provision(cluster: &Cluster, pending: &[Pod], settings: &Settings) -> Schedule {
+    let mut s = Scheduler::new(cluster, pending, settings);
+    s.solve();
+    s.into_schedule()
+}
+
+/// Daemon overhead shared by the instance types on which the same DaemonSet pods would run.
+#[derive(Debug, Clone)]
+struct DaemonGroup {
+    requests: Resources,
+    host_ports: Vec<HostPort>,
+}
+
+/// A NodePool ready to make claims (Karpenter's `NodeClaimTemplate`).
+struct Template<'c> {
+    pool: &'c NodePool,
+    requirements: Requirements,
+    types: &'c [InstanceType],
+    /// Indices into `types` compatible with the pool and offered, cheapest first.
+    options: Vec<u32>,
+    /// Per index into `types`: its daemon group.
+    type_group: Vec<u16>,
+    groups: Vec<DaemonGroup>,
+    /// Resources the pool's limits name; `None` when the pool has no resource limits.
+    limited: Option<Vec<ResourceName>>,
+    remaining: Resources,
+    nodes_remaining: Option<i64>,
+    nodes_in_use: i64,
+    claims_made: usize,
+}
+
+/// A claim being built in this pass.
+struct Claim {
+    template: usize,
+    name: String,
+    requirements: Requirements,
+    options: Vec<u32>,
+    requests: Resources,
+    pods: Vec<usize>,
+    host_ports: Vec<HostPort>,
+    min_values_relaxed: bool,
+}
+
+/// An existing node as the pass sees it.
+struct Existing<'c> {
+    node: &'c Node,
+    requirements: Requirements,
+    taints: Vec<Taint>,
+    available: Resources,
+    /// Daemon requests still to come plus the pods placed in this pass.
+    requests: Resources,
+    host_ports: Vec<HostPort>,
+    pods: Vec<usize>,
+}
+
+/// A pod's scheduling inputs after any relaxation.
+pub(crate) struct PodData {
+    pub(crate) requests: Resources,
+    pub(crate) requirements: Requirements,
+    pub(crate) strict_requirements: Requirements,
+}
+
+impl PodData {
+    pub(crate) fn new(pod: &Pod) -> Self {
+        PodData {
+            requests: pod.scheduling_requests(),
+            requirements: pod.requirements(),
+            strict_requirements: pod.strict_requirements(),
+        }
+    }
+}
+
+/// Ephemeral taints Karpenter ignores on a managed node that is not yet initialized.
+fn is_ephemeral_taint(t: &Taint) -> bool {
+    (t.key == "node.kubernetes.io/not-ready" && t.effect != Effect::PreferNoSchedule)
+        || (t.key == "node.kubernetes.io/unreachable" && t.effect == Effect::NoSchedule)
+        || (t.key == "node.cloudprovider.kubernetes.io/uninitialized" && t.effect == Effect::NoSchedule)
+        || t.key == "karpenter.sh/unregistered"
+        || t.key.starts_with("readiness.k8s.io/")
+}
+
+/// Label keys a pod may require without any NodePool defining them: Karpenter's well-known
+/// labels plus every key an instance type in the catalog carries.
+pub(crate) struct AllowUndefined {
+    keys: BTreeSet<String>,
+}
+
+impl AllowUndefined {
+    pub(crate) fn new(cluster: &Cluster) -> Self {
+        let mut keys: BTreeSet<String> = label::WELL_KNOWN.iter().map(|s| s.to_string()).collect();
+        let mut seen: Vec<*const Vec<InstanceType>> = vec![];
+        let catalogs = std::iter::once(&cluster.instance_types).chain(cluster.pool_instance_types.values());
+        for cat in catalogs {
+            let ptr = std::sync::Arc::as_ptr(cat);
+            if seen.contains(&ptr) {
+                continue;
+            }
+            seen.push(ptr);
+            for it in cat.iter() {
+                for k in it.requirements.keys() {
+                    if !keys.contains(k) {
+                        keys.insert(k.to_string());
+                    }
+                }
+            }
+        }
+        keys.remove(label::HOSTNAME);
+        AllowUndefined { keys }
+    }
+
+    pub(crate) fn allows(&self, key: &str) -> bool {
+        self.keys.contains(key)
+    }
+}
+
+/// Why Karpenter would ignore this pod outright, if it would.
+fn validate_pod(pod: &Pod, allow: &AllowUndefined) -> Option<String> {
+    let check = |r: &Requirements| -> Option<String> {
+        for req in r.iter() {
+            let k = req.key();
+            if k == label::NODE_POOL && req.operator() == crate::Operator::DoesNotExist {
+                return Some(format!(
+                    "it requires {} DoesNotExist, so no Karpenter node can take it",
+                    label::NODE_POOL
+                ));
+            }
+            if label::is_restricted(k) && !allow.allows(k) {
+                return Some(format!("label {k:?} is restricted; select on a well-known label or a custom label"));
+            }
+        }
+        None
+    };
+    for (k, _) in &pod.node_selector {
+        let k = label::normalize(k);
+        if label::is_restricted(k) && !allow.allows(k) {
+            return Some(format!(
+                "node selector label {k:?} is restricted; select on a well-known label or a custom label"
+            ));
+        }
+    }
+    pod.node_affinity.required.iter().chain(pod.node_affinity.preferred.iter().map(|(_, t)| t)).find_map(check)
+}
+
+struct Scheduler<'c> {
+    cluster: &'c Cluster,
+    settings: &'c Settings,
+    allow: AllowUndefined,
+    pods: Vec<Pod>,
+    pod_keys: Vec<String>,
+    templates: Vec<Template<'c>>,
+    /// Pools dropped because no instance type is compatible, with the reason.
+    skipped_pools: Vec<(String, Refusal)>,
+    existing: Vec<Existing<'c>>,
+    deleting_nodes: Vec<&'c Node>,
+    claims: Vec<Claim>,
+    topology: Topology,
+    tolerate_prefer_no_schedule: bool,
+    /// Pod index → failed (with the refusal for the final attempt, filled in at the end).
+    failed: BTreeSet<usize>,
+    ignored: BTreeMap<usize, String>,
+    queue_order: Vec<usize>,
+    hostname_counter: usize,
+}
+
+impl<'c> Scheduler<'c> {
+    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings) -> Self {
+        let allow = AllowUndefined::new(cluster);
+
+        // Pods: drop daemon and bound pods, then order them as Karpenter's queue does, with the
+        // pod key as the final tie-break so input order never matters.
+        let mut pods: Vec<Pod> = pending.iter().filter(|p| !p.is_daemon() && p.node_name.is_none()).cloned().collect();
+        pods.sort_by(|a, b| {
+            let (ra, rb) = (&a.requests, &b.requests);
+            rb.cpu()
+                .cmp(&ra.cpu())
+                .then_with(|| rb.memory().cmp(&ra.memory()))
+                .then_with(|| a.created.cmp(&b.created))
+                .then_with(|| a.namespace.cmp(&b.namespace))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        if settings.preference_policy == PreferencePolicy::Ignore {
+            for p in &mut pods {
+                preferences::strip_preferences(p);
+            }
+        }
+        let pod_keys = pods.iter().map(Pod::key).collect();
+
+        // NodePools by weight descending, then name descending.
+        let mut pools: Vec<&NodePool> = cluster.node_pools.iter().collect();
+        pools.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| b.name.cmp(&a.name)));
+        let tolerate_prefer_no_schedule =
+            pools.iter().any(|p| p.taints.iter().any(|t| t.effect == Effect::PreferNoSchedule));
+
+        let daemon_pods: Vec<Pod> = cluster
+            .daemon_sets
+            .iter()
+            .map(|d| {
+                let mut p = d.template.clone();
+                p.namespace = d.namespace.clone();
+                p.name = d.name.clone();
+                p.owner_kind = Some("DaemonSet".into());
+                p
+            })
+            .collect();
+
+        let mut templates = vec![];
+        let mut skipped_pools = vec![];
+        for pool in pools {
+            match Self::template(cluster, pool, &daemon_pods, &allow) {
+                Ok(t) => templates.push(t),
+                Err(r) => skipped_pools.push((pool.name.clone(), r)),
+            }
+        }
+
+        // Existing nodes: active ones, initialized first, then by name.
+        let mut nodes: Vec<&Node> = cluster.nodes.iter().collect();
+        nodes.sort_by(|a, b| b.initialized.cmp(&a.initialized).then_with(|| a.name.cmp(&b.name)));
+        let mut existing = vec![];
+        let mut deleting_nodes = vec![];
+        for node in nodes {
+            if node.deleting {
+                deleting_nodes.push(node);
+                continue;
+            }
+            existing.push(Self::existing_node(cluster, node, &daemon_pods));
+        }
+
+        // Limits: usage from every existing node of the pool (capacity, and one per node).
+        for t in &mut templates {
+            for node in &cluster.nodes {
+                if node.node_pool() == Some(t.pool.name.as_str()) {
+                    if t.limited.is_some() {
+                        t.remaining = t.remaining.saturating_sub(&node.capacity);
+                    }
+                    t.nodes_in_use += 1;
+                    if let Some(n) = &mut t.nodes_remaining {
+                        *n -= 1;
+                    }
+                }
+            }
+        }
+
+        let topology = Topology::new(cluster, &templates_domains(&templates), &pods);
+        let n = pods.len();
+        Scheduler {
+            cluster,
+            settings,
+            allow,
+            pods,
+            pod_keys,
+            templates,
+            skipped_pools,
+            existing,
+            deleting_nodes,
+            claims: vec![],
+            topology,
+            tolerate_prefer_no_schedule,
+            failed: BTreeSet::new(),
+            ignored: BTreeMap::new(),
+            queue_order: (0..n).collect(),
+            hostname_counter: 0,
+        }
+    }
+
+    fn template(
+        cluster: &'c Cluster,
+        pool: &'c NodePool,
+        daemon_pods: &[Pod],
+        allow: &AllowUndefined,
+    ) -> Result<Template<'c>, Refusal> {
+        let requirements = pool.template_requirements();
+        let types = cluster.instance_types_for(&pool.name);
+        let mut options: Vec<(Price, u32)> = types
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.requirements.intersects_ok(&requirements))
+            .filter_map(|(i, it)| it.cheapest_offering(&requirements).map(|o| (o.price, i as u32)))
+            .collect();
+        if options.is_empty() {
+            return Err(Refusal::PoolHasNoInstanceTypes { requirements: requirements.to_string() });
+        }
+        options.sort_by_key(|(p, i)| (*p, *i));
+
+        // Daemon groups: the set of DaemonSet pods that would run on each instance type.
+        let mut groups: Vec<(Vec<bool>, DaemonGroup)> = vec![];
+        let mut type_group = vec![0u16; types.len()];
+        let mut daemons_for_pool: Vec<(&Pod, Pod)> = vec![];
+        for d in daemon_pods {
+            let mut tolerant = d.clone();
+            preferences::tolerate_prefer_no_schedule(&mut tolerant);
+            if first_untolerated(&pool.taints, &tolerant.tolerations).is_none() {
+                daemons_for_pool.push((d, tolerant));
+            }
+        }
+        for &(_, i) in &options {
+            let it = &types[i as usize];
+            let reqs = requirements.intersection(&it.requirements);
+            let member: Vec<bool> =
+                daemons_for_pool.iter().map(|(_, tolerant)| daemon_compatible(&reqs, tolerant, allow)).collect();
+            let gi = match groups.iter().position(|(m, _)| *m == member) {
+                Some(g) => g,
+                None => {
+                    let mut requests = Resources::new();
+                    let mut host_ports = vec![];
+                    for ((d, _), on) in daemons_for_pool.iter().zip(&member) {
+                        if *on {
+                            let _ = requests.add_assign_checked(&d.scheduling_requests());
+                            host_ports.extend(d.host_ports.iter().cloned());
+                        }
+                    }
+                    groups.push((member, DaemonGroup { requests, host_ports }));
+                    groups.len() - 1
+                }
+            };
+            type_group[i as usize] = u16::try_from(gi).unwrap_or(u16::MAX);
+        }
+        let limited: Option<Vec<ResourceName>> = if pool.limits.is_zero() && pool.limits.iter().next().is_none() {
+            None
+        } else {
+            Some(pool.limits.iter().map(|(n, _)| n).collect())
+        };
+        Ok(Template {
+            pool,
+            requirements,
+            types,
+            options: options.into_iter().map(|(_, i)| i).collect(),
+            type_group,
+            groups: groups.into_iter().map(|(_, g)| g).collect(),
+            limited,
+            remaining: pool.limits.clone(),
+            nodes_remaining: pool.node_limit,
+            nodes_in_use: 0,
+            claims_made: 0,
+        })
+    }
+
+    fn existing_node(cluster: &Cluster, node: &'c Node, daemon_pods: &[Pod]) -> Existing<'c> {
+        let pool = node.node_pool().and_then(|p| cluster.node_pool(p));
+        let taints: Vec<Taint> = node
+            .effective_taints()
+            .into_iter()
+            .filter(|t| {
+                if node.initialized || node.node_pool().is_none() {
+                    return true;
+                }
+                // Karpenter ignores ephemeral and startup taints while a managed node initializes.
+                !is_ephemeral_taint(t) && !pool.is_some_and(|p| p.startup_taints.iter().any(|s| s == t))
+            })
+            .collect();
+        let requirements = Requirements::from_labels(&node.labels);
+        let mut daemon_requests = Resources::new();
+        let mut daemon_ports = vec![];
+        for d in daemon_pods {
+            if first_untolerated(&taints, &d.tolerations).is_some() {
+                continue;
+            }
+            if requirements.first_conflict(&d.strict_requirements(), &|_| false).is_some() {
+                continue;
+            }
+            let _ = daemon_requests.add_assign_checked(&d.scheduling_requests());
+            daemon_ports.extend(d.host_ports.iter().cloned());
+        }
+        let mut bound_daemons = Resources::new();
+        let mut host_ports = vec![];
+        for p in &node.pods {
+            if p.is_daemon() {
+                let _ = bound_daemons.add_assign_checked(&p.scheduling_requests());
+            }
+            host_ports.extend(p.host_ports.iter().cloned());
+        }
+        for hp in daemon_ports {
+            if !host_ports.contains(&hp) {
+                host_ports.push(hp);
+            }
+        }
+        Existing {
+            node,
+            requirements,
+            taints,
+            available: node.available(),
+            requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
+            host_ports,
+            pods: vec![],
+        }
+    }
+
+    fn solve(&mut self) {
+        for i in 0..self.pods.len() {
+            if let Some(why) = validate_pod(&self.pods[i], &self.allow) {
+                self.ignored.insert(i, why);
+            }
+        }
+        let order: Vec<usize> = (0..self.pods.len()).filter(|i| !self.ignored.contains_key(i)).collect();
+        self.queue_order = order.clone();
+        let mut queue = Queue::new(order, self.pods.len());
+        while let Some(i) = queue.pop() {
+            if self.try_schedule(i) {
+                self.failed.remove(&i);
+            } else {
+                self.failed.insert(i);
+                queue.push(i);
+            }
+        }
+    }
+
+    /// Tries a pod, relaxing one preference after each failure (Karpenter's `trySchedule`).
+    fn try_schedule(&mut self, i: usize) -> bool {
+        let mut pod = self.pods[i].clone();
+        loop {
+            let data = PodData::new(&pod);
+            if self.add(i, &pod, &data) {
+                return true;
+            }
+            if preferences::relax(&mut pod, self.tolerate_prefer_no_schedule).is_none() {
+                return false;
+            }
+            self.topology.update(i, &pod);
+        }
+    }
+
+    fn add(&mut self, i: usize, pod: &Pod, data: &PodData) -> bool {
+        // 1. Existing nodes, in order.
+        for e in 0..self.existing.len() {
+            if let Ok(reqs) = self.existing_can_add(e, pod, data) {
+                let ex = &mut self.existing[e];
+                let _ = ex.requests.add_assign_checked(&data.requests);
+                ex.host_ports.extend(pod.host_ports.iter().cloned());
+                ex.pods.push(i);
+                let taints = ex.taints.clone();
+                self.topology.record(i, pod, &taints, &reqs, &self.allow);
+                return true;
+            }
+        }
+        // 2. Claims made in this pass, fewest pods first.
+        let mut order: Vec<usize> = (0..self.claims.len()).collect();
+        order.sort_by_key(|&c| self.claims[c].pods.len());
+        for c in order {
+            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&self.claims[c], pod, data, false) {
+                self.commit_claim(c, i, pod, data, reqs, options, relaxed);
+                return true;
+            }
+        }
+        // 3. A new claim from each NodePool in weight order.
+        for t in 0..self.templates.len() {
+            if self.new_claim_refusal(t).is_some() {
+                continue;
+            }
+            let claim = self.fresh_claim(t);
+            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&claim, pod, data, false) {
+                self.hostname_counter += 1;
+                self.claims.push(claim);
+                let c = self.claims.len() - 1;
+                self.commit_claim(c, i, pod, data, reqs, options, relaxed);
+                let tpl = &mut self.templates[t];
+                tpl.claims_made += 1;
+                tpl.nodes_in_use += 1;
+                if let Some(n) = &mut tpl.nodes_remaining {
+                    *n -= 1;
+                }
+                if let Some(limited) = &tpl.limited {
+                    // Karpenter's subtractMax: pessimistically count the largest option.
+                    for r in limited {
+                        let max = self.claims[c]
+                            .options
+                            .iter()
+                            .map(|&o| tpl.types[o as usize].capacity.get(r))
+                            .max()
+                            .unwrap_or(0);
+                        let cur = tpl.remaining.get(r);
+                        tpl.remaining.set(r, cur.saturating_sub(max));
+                    }
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn commit_claim(
+        &mut self,
+        c: usize,
+        i: usize,
+        pod: &Pod,
+        data: &PodData,
+        reqs: Requirements,
+        options: Vec<u32>,
+        relaxed: bool,
+    ) {
+        let claim = &mut self.claims[c];
+        claim.requirements = reqs;
+        claim.options = options;
+        claim.min_values_relaxed |= relaxed;
+        let _ = claim.requests.add_assign_checked(&data.requests);
+        claim.host_ports.extend(pod.host_ports.iter().cloned());
+        claim.pods.push(i);
+        let taints = self.templates[claim.template].pool.taints.clone();
+        let reqs = self.claims[c].requirements.clone();
+        self.topology.record(i, pod, &taints, &reqs, &self.allow);
+    }
+
+    /// Why the pool cannot make another claim at all (node limit, or every type over a limit).
+    fn new_claim_refusal(&self, t: usize) -> Option<Refusal> {
+        let tpl = &self.templates[t];
+        if let (Some(rem), Some(limit)) = (tpl.nodes_remaining, tpl.pool.node_limit) {
+            if rem <= 0 {
+                return Some(Refusal::NodeLimit { limit, nodes: tpl.nodes_in_use });
+            }
+        }
+        if let Some(limited) = &tpl.limited {
+            let within =
+                |o: &u32| limited.iter().all(|r| tpl.types[*o as usize].capacity.get(r) <= tpl.remaining.get(r));
+            if !tpl.options.iter().any(within) {
+                // Report the limited resource that rules out the smallest node.
+                for r in limited {
+                    let smallest =
+                        tpl.options.iter().map(|&o| tpl.types[o as usize].capacity.get(r)).min().unwrap_or(0);
+                    if smallest > tpl.remaining.get(r) {
+                        let limit = tpl.pool.limits.get(r);
+                        return Some(Refusal::ResourceLimit {
+                            resource: r.clone(),
+                            limit,
+                            in_use: limit.saturating_sub(tpl.remaining.get(r)),
+                            smallest_node: smallest,
+                        });
+                    }
+                }
+                let r = limited.first().cloned().unwrap_or(ResourceName::Cpu);
+                let limit = tpl.pool.limits.get(&r);
+                return Some(Refusal::ResourceLimit {
+                    resource: r.clone(),
+                    limit,
+                    in_use: limit.saturating_sub(tpl.remaining.get(&r)),
+                    smallest_node: 0,
+                });
+            }
+        }
+        None
+    }
+
+    fn fresh_claim(&self, t: usize) -> Claim {
+        let tpl = &self.templates[t];
+        let hostname = format!("hostname-placeholder-{:04}", self.hostname_counter);
+        let mut requirements = tpl.requirements.clone();
+        requirements.add(Requirement::single(label::HOSTNAME, &hostname));
+        let options: Vec<u32> = match &tpl.limited {
+            None => tpl.options.clone(),
+            Some(limited) => tpl
+                .options
+                .iter()
+                .copied()
+                .filter(|&o| limited.iter().all(|r| tpl.types[o as usize].capacity.get(r) <= tpl.remaining.get(r)))
+                .collect(),
+        };
+        Claim {
+            template: t,
+            name: format!("{}-{}", tpl.pool.name, tpl.claims_made),
+            requirements,
+            options,
+            requests: Resources::new(),
+            pods: vec![],
+            host_ports: vec![],
+            min_values_relaxed: false,
+        }
+    }
+
+    /// Karpenter's `ExistingNode.CanAdd`.
+    fn existing_can_add(&self, e: usize, pod: &Pod, data: &PodData) -> Result<Requirements, Refusal> {
+        let ex = &self.existing[e];
+        if let Some(t) = first_untolerated(&ex.taints, &pod.tolerations) {
+            return Err(Refusal::Taint { taint: t.clone() });
+        }
+        if let Some(port) = port_conflict(&ex.host_ports, &pod.host_ports) {
+            return Err(Refusal::HostPort { port });
+        }
+        if let Some((resource, _)) = ex.requests.first_exceeding_with(&data.requests, &ex.available) {
+            let left = ex.available.get(&resource).saturating_sub(ex.requests.get(&resource));
+            return Err(Refusal::Resources { requested: data.requests.get(&resource), available: left, resource });
+        }
+        ex.requirements
+            .compatible(&data.requirements, &|_| false)
+            .map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
+        let mut reqs = ex.requirements.clone();
+        reqs.add_all(&data.requirements);
+        let topo = self
+            .topology
+            .add_requirements(pod, &ex.taints, &data.strict_requirements, &reqs, &|_| false)
+            .map_err(|detail| Refusal::Topology { detail })?;
+        reqs.compatible(&topo, &|_| false).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
+        reqs.add_all(&topo);
+        Ok(reqs)
+    }
+
+    /// Karpenter's `NodeClaim.CanAdd`: the new requirements, the remaining options, and whether
+    /// minValues had to be relaxed.
+    fn claim_can_add(
+        &self,
+        claim: &Claim,
+        pod: &Pod,
+        data: &PodData,
+        explain: bool,
+    ) -> Result<(Requirements, Vec<u32>, bool), Refusal> {
+        let tpl = &self.templates[claim.template];
+        if let Some(t) = first_untolerated(&tpl.pool.taints, &pod.tolerations) {
+            return Err(Refusal::Taint { taint: t.clone() });
+        }
+        if let Some(port) = port_conflict(&claim.host_ports, &pod.host_ports) {
+            return Err(Refusal::HostPort { port });
+        }
+        let allow = |k: &str| self.allow.allows(k);
+        if let Some(c) = claim.requirements.first_conflict(&data.requirements, &allow) {
+            let _ = c;
+            let incompatibility = claim.requirements.compatible(&data.requirements, &allow).unwrap_err();
+            return Err(Refusal::Requirement { incompatibility });
+        }
+        let mut reqs = claim.requirements.clone();
+        reqs.add_all(&data.requirements);
+        let topo = self
+            .topology
+            .add_requirements(pod, &tpl.pool.taints, &data.strict_requirements, &reqs, &allow)
+            .map_err(|detail| Refusal::Topology { detail })?;
+        if !topo.is_empty() {
+            reqs.compatible(&topo, &allow).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
+            reqs.add_all(&topo);
+        }
+        let unchanged = reqs == claim.requirements;
+        let mut total = claim.requests.clone();
+        let _ = total.add_assign_checked(&data.requests);
+        let mut mm = InstanceTypeMismatch { considered: claim.options.len(), ..Default::default() };
+        let mut kept = Vec::with_capacity(claim.options.len());
+        for &o in &claim.options {
+            let it = &tpl.types[o as usize];
+            let group = &tpl.groups[tpl.type_group[o as usize] as usize];
+            let compat = unchanged || it.requirements.intersects_ok(&reqs);
+            let ports_ok = port_conflict(&group.host_ports, &pod.host_ports).is_none();
+            let fits = ports_ok && total.fits_with(&group.requests, it.allocatable());
+            let offering = unchanged || it.has_offering(&reqs);
+            if compat && fits && offering {
+                kept.push(o);
+                if !explain {
+                    continue;
+                }
+            }
+            mm.requirements_met |= compat;
+            mm.fits |= fits;
+            mm.has_offering |= offering;
+            mm.requirements_and_fits |= compat && fits;
+            mm.requirements_and_offering |= compat && offering;
+            mm.fits_and_offering |= fits && offering;
+        }
+        if kept.is_empty() {
+            if explain {
+                self.describe_mismatch(tpl, claim, &reqs, &total, &mut mm);
+            }
+            return Err(Refusal::InstanceTypes { mismatch: mm });
+        }
+        let mut relaxed = false;
+        if reqs.has_min_values() {
+            if let Some(short) = min_values_shortfall(tpl.types, &kept, &reqs) {
+                match self.settings.min_values_policy {
+                    MinValuesPolicy::Strict => {
+                        mm.min_values = Some(short);
+                        return Err(Refusal::InstanceTypes { mismatch: mm });
+                    }
+                    MinValuesPolicy::BestEffort => {
+                        relaxed = true;
+                        lower_min_values(tpl.types, &kept, &mut reqs);
+                    }
+                }
+            }
+        }
+        Ok((reqs, kept, relaxed))
+    }
+
+    /// Fills in the figures behind an instance-type mismatch: the requirement that excluded the
+    /// types, or the resource that fell short on the roomiest compatible type.
+    fn describe_mismatch(
+        &self,
+        tpl: &Template<'_>,
+        claim: &Claim,
+        reqs: &Requirements,
+        total: &Resources,
+        mm: &mut InstanceTypeMismatch,
+    ) {
+        if !mm.requirements_met {
+            if let Some(&o) = claim.options.first() {
+                mm.requirement = tpl.types[o as usize].requirements.intersects(reqs).err();
+            }
+            return;
+        }
+        let mut best: Option<ResourceShortfall> = None;
+        for &o in &claim.options {
+            let it = &tpl.types[o as usize];
+            if !it.requirements.intersects_ok(reqs) {
+                continue;
+            }
+            let group = &tpl.groups[tpl.type_group[o as usize] as usize];
+            if let Some((resource, requested)) = total.first_exceeding_with(&group.requests, it.allocatable()) {
+                let have = it.allocatable().get(&resource);
+                let better = match &best {
+                    None => true,
+                    Some(b) => b.resource == resource && have > b.largest,
+                };
+                if better {
+                    best = Some(ResourceShortfall {
+                        resource,
+                        requested,
+                        largest: have,
+                        largest_instance_type: it.name.clone(),
+                    });
+                }
+            }
+        }
+        mm.short = best;
+    }
+
+    fn into_schedule(mut self) -> Schedule {
+        let explain = self.settings.explain;
+        let unschedulable = self.explain_failures(explain);
+        let mut node_claims = vec![];
+        for claim in &self.claims {
+            node_claims.push(self.finalize(claim));
+        }
+        let mut existing_nodes: Vec<ExistingNodePlacement> = self
+            .existing
+            .iter()
+            .filter(|e| !e.pods.is_empty())
+            .map(|e| ExistingNodePlacement {
+                name: e.node.name.clone(),
+                pods: e.pods.iter().map(|&i| self.pod_keys[i].clone()).collect(),
+            })
+            .collect();
+        existing_nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.claims.clear();
+        Schedule { node_claims, existing_nodes, unschedulable }
+    }
+
+    /// The launch Karpenter's provider would make for a finished claim.
+    fn finalize(&self, claim: &Claim) -> NodeClaim {
+        let tpl = &self.templates[claim.template];
+        let reqs = &claim.requirements;
+        // Options ordered by their cheapest compatible offering, truncated.
+        let mut opts: Vec<(Price, u32)> = claim
+            .options
+            .iter()
+            .filter_map(|&o| tpl.types[o as usize].cheapest_offering(reqs).map(|of| (of.price, o)))
+            .collect();
+        opts.sort_by_key(|(p, o)| (*p, *o));
+        opts.truncate(self.settings.max_instance_types.max(1));
+        // Capacity type: reserved, then spot, then on-demand, among what the options offer.
+        let best_rank = opts
+            .iter()
+            .flat_map(|(_, o)| tpl.types[*o as usize].offerings.iter())
+            .filter(|of| of.available && of.compatible_with(reqs))
+            .map(|of| capacity_type_rank(&of.capacity_type))
+            .min()
+            .unwrap_or(u8::MAX);
+        let cheapest_on_demand = opts
+            .iter()
+            .flat_map(|(_, o)| tpl.types[*o as usize].offerings.iter())
+            .filter(|of| of.available && of.compatible_with(reqs) && of.capacity_type == label::ON_DEMAND)
+            .map(|of| of.price)
+            .min();
+        // The cheapest offering of that capacity type; ties go to the cheaper option, then the zone name.
+        let mut launch: Option<(Price, usize, &InstanceType, &crate::Offering)> = None;
+        for (pos, (_, o)) in opts.iter().enumerate() {
+            let it = &tpl.types[*o as usize];
+            for of in &it.offerings {
+                if !of.available || !of.compatible_with(reqs) || capacity_type_rank(&of.capacity_type) != best_rank {
+                    continue;
+                }
+                // Karpenter's AWS provider drops spot offerings pricier than the cheapest on-demand.
+                if of.capacity_type == label::SPOT && cheapest_on_demand.is_some_and(|od| of.price > od) {
+                    continue;
+                }
+                let better = match launch {
+                    None => true,
+                    Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (p, cpos, &cur.zone),
+                };
+                if better {
+                    launch = Some((of.price, pos, it, of));
+                }
+            }
+        }
+        let mut labels: Labels = tpl.pool.labels.clone();
+        for (k, v) in reqs.single_value_labels() {
+            if k != label::HOSTNAME {
+                labels.insert(k, v);
+            }
+        }
+        let (instance_type, zone, capacity_type, price) = match launch {
+            Some((_, _, it, of)) => {
+                for (k, v) in it.requirements.single_value_labels() {
+                    labels.entry(k).or_insert(v);
+                }
+                labels.insert(label::INSTANCE_TYPE.into(), it.name.clone());
+                labels.insert(label::ZONE.into(), of.zone.clone());
+                labels.insert(label::CAPACITY_TYPE.into(), of.capacity_type.clone());
+                (it.name.clone(), of.zone.clone(), of.capacity_type.clone(), of.price)
+            }
+            None => (String::new(), String::new(), String::new(), Price(0)),
+        };
+        labels.insert(label::NODE_POOL.into(), tpl.pool.name.clone());
+        NodeClaim {
+            name: claim.name.clone(),
+            node_pool: tpl.pool.name.clone(),
+            instance_type,
+            zone,
+            capacity_type,
+            price,
+            instance_type_options: opts.iter().map(|(_, o)| tpl.types[*o as usize].name.clone()).collect(),
+            labels,
+            taints: tpl.pool.taints.clone(),
+            pods: claim.pods.iter().map(|&i| self.pod_keys[i].clone()).collect(),
+            requirements: claim.requirements.clone(),
+            requests: claim.requests.clone(),
+            min_values_relaxed: claim.min_values_relaxed,
+        }
+    }
+
+    /// Every pod left pending, with why each NodePool and node refused its most relaxed form.
+    fn explain_failures(&self, explain: bool) -> Vec<Unschedulable> {
+        let mut out = vec![];
+        for &i in &self.queue_order_with_ignored() {
+            if let Some(why) = self.ignored.get(&i) {
+                let cause = Refusal::Ignored { detail: why.clone() };
+                out.push(Unschedulable {
+                    pod: self.pod_keys[i].clone(),
+                    reason: cause.to_string(),
+                    cause,
+                    node_pools: BTreeMap::new(),
+                    nodes: BTreeMap::new(),
+                });
+                continue;
+            }
+            if !self.failed.contains(&i) {
+                continue;
+            }
+            let mut pod = self.pods[i].clone();
+            while preferences::relax(&mut pod, self.tolerate_prefer_no_schedule).is_some() {}
+            let data = PodData::new(&pod);
+            let mut node_pools = BTreeMap::new();
+            let mut nodes = BTreeMap::new();
+            for (name, r) in &self.skipped_pools {
+                node_pools.insert(name.clone(), r.clone());
+            }
+            for t in 0..self.templates.len() {
+                let name = self.templates[t].pool.name.clone();
+                let refusal = match self.new_claim_refusal(t) {
+                    Some(r) => r,
+                    None => {
+                        let claim = self.fresh_claim(t);
+                        match self.claim_can_add(&claim, &pod, &data, explain) {
+                            Err(r) => r,
+                            // Possible only when the pass's state changed the answer; say so.
+                            Ok(_) => Refusal::Topology {
+                                detail: "fits a new node only in isolation; refused in the order of this pass".into(),
+                            },
+                        }
+                    }
+                };
+                node_pools.insert(name, refusal);
+            }
+            if explain {
+                for e in 0..self.existing.len() {
+                    if let Err(r) = self.existing_can_add(e, &pod, &data) {
+                        nodes.insert(self.existing[e].node.name.clone(), r);
+                    }
+                }
+                for n in &self.deleting_nodes {
+                    nodes.insert(n.name.clone(), Refusal::NodeDeleting);
+                }
+            }
+            let cause = primary_cause(&node_pools, &nodes);
+            let reason = summarize(&cause, &node_pools, &nodes);
+            out.push(Unschedulable { pod: self.pod_keys[i].clone(), reason, cause, node_pools, nodes });
+        }
+        out
+    }
+
+    fn queue_order_with_ignored(&self) -> Vec<usize> {
+        (0..self.pods.len()).collect()
+    }
+}
+
+/// The NodePool domains the topology starts from (pool requirements ∩ instance types).
+fn templates_domains<'a>(templates: &'a [Template<'a>]) -> Vec<crate::topology::PoolDomains<'a>> {
+    templates
+        .iter()
+        .map(|t| crate::topology::PoolDomains {
+            requirements: &t.requirements,
+            taints: &t.pool.taints,
+            types: t.options.iter().map(|&o| &t.types[o as usize]).collect(),
+        })
+        .collect()
+}
+
+fn daemon_compatible(node_reqs: &Requirements, daemon: &Pod, allow: &AllowUndefined) -> bool {
+    let mut d = daemon.clone();
+    loop {
+        if node_reqs.first_conflict(&d.strict_requirements(), &|k| allow.allows(k)).is_none() {
+            return true;
+        }
+        if d.node_affinity.required.len() > 1 {
+            d.node_affinity.required.remove(0);
+        } else {
+            return false;
+        }
+    }
+}
+
+fn port_conflict(used: &[HostPort], wanted: &[HostPort]) -> Option<u16> {
+    for w in wanted {
+        if used.iter().any(|u| u.conflicts(w)) {
+            return Some(w.port);
+        }
+    }
+    None
+}
+
+/// The first `minValues` requirement the types cannot meet.
+fn min_values_shortfall(types: &[InstanceType], kept: &[u32], reqs: &Requirements) -> Option<MinValuesShortfall> {
+    for r in reqs.iter() {
+        let Some(min) = r.min_values() else { continue };
+        let n = distinct_values(types, kept, r.key());
+        if n < min as usize {
+            return Some(MinValuesShortfall { key: r.key().to_string(), min_values: min, available: n });
+        }
+    }
+    None
+}
+
+fn distinct_values(types: &[InstanceType], kept: &[u32], key: &str) -> usize {
+    let mut values: BTreeSet<&str> = BTreeSet::new();
+    for &o in kept {
+        if let Some(req) = types[o as usize].requirements.get(key) {
+            if !req.is_complement() {
+                values.extend(req.values().iter().map(String::as_str));
+            }
+        }
+    }
+    values.len()
+}
+
+fn lower_min_values(types: &[InstanceType], kept: &[u32], reqs: &mut Requirements) {
+    let keys: Vec<(String, u32)> =
+        reqs.iter().filter_map(|r| r.min_values().map(|m| (r.key().to_string(), m))).collect();
+    for (k, m) in keys {
+        let n = distinct_values(types, kept, &k) as u32;
+        if n < m {
+            if let Some(r) = reqs.remove(&k) {
+                reqs.set(r.with_min(Some(n)));
+            }
+        }
+    }
+}
+
+/// The refusal most worth showing: the NodePool that got furthest through the checks (ties
+/// broken by pool name), or, without pools, the node that got furthest.
+fn primary_cause(pools: &BTreeMap<String, Refusal>, nodes: &BTreeMap<String, Refusal>) -> Refusal {
+    let best = |m: &BTreeMap<String, Refusal>| -> Option<Refusal> {
+        let mut best: Option<&Refusal> = None;
+        for r in m.values() {
+            if best.is_none_or(|b| r.depth() > b.depth()) {
+                best = Some(r);
+            }
+        }
+        best.cloned()
+    };
+    best(pools).or_else(|| best(nodes)).unwrap_or(Refusal::NoNodePools)
+}
+
+fn summarize(cause: &Refusal, pools: &BTreeMap<String, Refusal>, nodes: &BTreeMap<String, Refusal>) -> String {
+    if pools.is_empty() {
+        let n = nodes.len();
+        return if n == 0 {
+            "no NodePool can launch a node for it and there are no existing nodes".to_string()
+        } else {
+            format!("no NodePool can launch a node for it, and no existing node fits ({n} refused; e.g. {cause})")
+        };
+    }
+    let (name, _) = pools.iter().find(|(_, r)| *r == cause).expect("cause comes from pools");
+    let others = pools.len() - 1;
+    if others == 0 {
+        format!("NodePool {name}: {cause}")
+    } else {
+        let same = pools.values().filter(|r| std::mem::discriminant(*r) == std::mem::discriminant(cause)).count();
+        if same == pools.len() && pools.values().all(|r| r == cause) {
+            format!("every NodePool: {cause}")
+        } else {
+            format!(
+                "NodePool {name}: {cause} (and {others} other NodePool{} refused it)",
+                if others == 1 { "" } else { "s" }
+            )
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! # nodepack-sim
+//!
+//! Everything between the outside world and `nodepack-core`: Kubernetes-shaped YAML manifests,
+//! the built-in AWS catalog, traces, and Karpenter's loops on a simulated clock.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod kubelet;
