@@ -7,3 +7,5 @@
 #![warn(missing_docs)]
 
 pub mod kubelet;
+pub mod aws_catalog;
+pub mod manifest;
