@@ -242,7 +242,6 @@ fn validate_pod(pod: &Pod, allow: &AllowUndefined) -> Option<String> {
 }
 
 struct Scheduler<'c> {
-    cluster: &'c Cluster,
     settings: &'c Settings,
     allow: AllowUndefined,
     pods: Vec<Pod>,
@@ -260,6 +259,8 @@ struct Scheduler<'c> {
     ignored: BTreeMap<usize, String>,
     queue_order: Vec<usize>,
     hostname_counter: usize,
+    /// Whether the topology currently holds a relaxed form of each pod.
+    relaxed: Vec<bool>,
 }
 
 impl<'c> Scheduler<'c> {
@@ -340,10 +341,9 @@ impl<'c> Scheduler<'c> {
             }
         }
 
-        let topology = Topology::new(cluster, &templates_domains(&templates), &pods);
+        let topology = Topology::new(cluster.nodes.iter(), &templates_domains(&templates), &pods);
         let n = pods.len();
         Scheduler {
-            cluster,
             settings,
             allow,
             pods,
@@ -359,6 +359,7 @@ impl<'c> Scheduler<'c> {
             ignored: BTreeMap::new(),
             queue_order: (0..n).collect(),
             hostname_counter: 0,
+            relaxed: vec![false; n],
         }
     }
 
@@ -379,7 +380,8 @@ impl<'c> Scheduler<'c> {
         if options.is_empty() {
             return Err(Refusal::PoolHasNoInstanceTypes { requirements: requirements.to_string() });
         }
-        options.sort_by_key(|(p, i)| (*p, *i));
+        options
+            .sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| types[*a as usize].name.cmp(&types[*b as usize].name)));
 
         // Daemon groups: the set of DaemonSet pods that would run on each instance type.
         let mut groups: Vec<(Vec<bool>, DaemonGroup)> = vec![];
@@ -447,7 +449,9 @@ impl<'c> Scheduler<'c> {
                 !is_ephemeral_taint(t) && !pool.is_some_and(|p| p.startup_taints.iter().any(|s| s == t))
             })
             .collect();
-        let requirements = Requirements::from_labels(&node.labels);
+        let mut labels = node.labels.clone();
+        labels.entry(label::HOSTNAME.to_string()).or_insert_with(|| node.name.clone());
+        let requirements = Requirements::from_labels(&labels);
         let mut daemon_requests = Resources::new();
         let mut daemon_ports = vec![];
         for d in daemon_pods {
@@ -505,7 +509,12 @@ impl<'c> Scheduler<'c> {
 
     /// Tries a pod, relaxing one preference after each failure (Karpenter's `trySchedule`).
     fn try_schedule(&mut self, i: usize) -> bool {
+        // Each attempt starts from the pod as written (Karpenter's queue keeps the original).
         let mut pod = self.pods[i].clone();
+        if self.relaxed[i] {
+            self.topology.update(i, &pod);
+            self.relaxed[i] = false;
+        }
         loop {
             let data = PodData::new(&pod);
             if self.add(i, &pod, &data) {
@@ -514,6 +523,7 @@ impl<'c> Scheduler<'c> {
             if preferences::relax(&mut pod, self.tolerate_prefer_no_schedule).is_none() {
                 return false;
             }
+            self.relaxed[i] = true;
             self.topology.update(i, &pod);
         }
     }
@@ -521,13 +531,14 @@ impl<'c> Scheduler<'c> {
     fn add(&mut self, i: usize, pod: &Pod, data: &PodData) -> bool {
         // 1. Existing nodes, in order.
         for e in 0..self.existing.len() {
-            if let Ok(reqs) = self.existing_can_add(e, pod, data) {
+            if let Ok(reqs) = self.existing_can_add(e, i, pod, data) {
                 let ex = &mut self.existing[e];
                 let _ = ex.requests.add_assign_checked(&data.requests);
                 ex.host_ports.extend(pod.host_ports.iter().cloned());
                 ex.pods.push(i);
                 let taints = ex.taints.clone();
-                self.topology.record(i, pod, &taints, &reqs, &self.allow);
+                let allow = &self.allow;
+                self.topology.record(i, pod, &taints, &reqs, &|k| allow.allows(k));
                 return true;
             }
         }
@@ -535,7 +546,7 @@ impl<'c> Scheduler<'c> {
         let mut order: Vec<usize> = (0..self.claims.len()).collect();
         order.sort_by_key(|&c| self.claims[c].pods.len());
         for c in order {
-            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&self.claims[c], pod, data, false) {
+            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&self.claims[c], i, pod, data, false) {
                 self.commit_claim(c, i, pod, data, reqs, options, relaxed);
                 return true;
             }
@@ -546,7 +557,7 @@ impl<'c> Scheduler<'c> {
                 continue;
             }
             let claim = self.fresh_claim(t);
-            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&claim, pod, data, false) {
+            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&claim, i, pod, data, false) {
                 self.hostname_counter += 1;
                 self.claims.push(claim);
                 let c = self.claims.len() - 1;
@@ -596,7 +607,8 @@ impl<'c> Scheduler<'c> {
         claim.pods.push(i);
         let taints = self.templates[claim.template].pool.taints.clone();
         let reqs = self.claims[c].requirements.clone();
-        self.topology.record(i, pod, &taints, &reqs, &self.allow);
+        let allow = &self.allow;
+        self.topology.record(i, pod, &taints, &reqs, &|k| allow.allows(k));
     }
 
     /// Why the pool cannot make another claim at all (node limit, or every type over a limit).
@@ -665,7 +677,7 @@ impl<'c> Scheduler<'c> {
     }
 
     /// Karpenter's `ExistingNode.CanAdd`.
-    fn existing_can_add(&self, e: usize, pod: &Pod, data: &PodData) -> Result<Requirements, Refusal> {
+    fn existing_can_add(&self, e: usize, i: usize, pod: &Pod, data: &PodData) -> Result<Requirements, Refusal> {
         let ex = &self.existing[e];
         if let Some(t) = first_untolerated(&ex.taints, &pod.tolerations) {
             return Err(Refusal::Taint { taint: t.clone() });
@@ -684,10 +696,12 @@ impl<'c> Scheduler<'c> {
         reqs.add_all(&data.requirements);
         let topo = self
             .topology
-            .add_requirements(pod, &ex.taints, &data.strict_requirements, &reqs, &|_| false)
+            .add_requirements(i, pod, &data.strict_requirements, &reqs, &|_| false)
             .map_err(|detail| Refusal::Topology { detail })?;
-        reqs.compatible(&topo, &|_| false).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
-        reqs.add_all(&topo);
+        if !topo.is_empty() {
+            reqs.compatible(&topo, &|_| false).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
+            reqs.add_all(&topo);
+        }
         Ok(reqs)
     }
 
@@ -696,6 +710,7 @@ impl<'c> Scheduler<'c> {
     fn claim_can_add(
         &self,
         claim: &Claim,
+        i: usize,
         pod: &Pod,
         data: &PodData,
         explain: bool,
@@ -717,7 +732,7 @@ impl<'c> Scheduler<'c> {
         reqs.add_all(&data.requirements);
         let topo = self
             .topology
-            .add_requirements(pod, &tpl.pool.taints, &data.strict_requirements, &reqs, &allow)
+            .add_requirements(i, pod, &data.strict_requirements, &reqs, &allow)
             .map_err(|detail| Refusal::Topology { detail })?;
         if !topo.is_empty() {
             reqs.compatible(&topo, &allow).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
@@ -845,7 +860,9 @@ impl<'c> Scheduler<'c> {
             .iter()
             .filter_map(|&o| tpl.types[o as usize].cheapest_offering(reqs).map(|of| (of.price, o)))
             .collect();
-        opts.sort_by_key(|(p, o)| (*p, *o));
+        opts.sort_by(|(pa, a), (pb, b)| {
+            pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
+        });
         opts.truncate(self.settings.max_instance_types.max(1));
         // Capacity type: reserved, then spot, then on-demand, among what the options offer.
         let best_rank = opts
@@ -950,7 +967,7 @@ impl<'c> Scheduler<'c> {
                     Some(r) => r,
                     None => {
                         let claim = self.fresh_claim(t);
-                        match self.claim_can_add(&claim, &pod, &data, explain) {
+                        match self.claim_can_add(&claim, i, &pod, &data, explain) {
                             Err(r) => r,
                             // Possible only when the pass's state changed the answer; say so.
                             Ok(_) => Refusal::Topology {
@@ -963,7 +980,7 @@ impl<'c> Scheduler<'c> {
             }
             if explain {
                 for e in 0..self.existing.len() {
-                    if let Err(r) = self.existing_can_add(e, &pod, &data) {
+                    if let Err(r) = self.existing_can_add(e, i, &pod, &data) {
                         nodes.insert(self.existing[e].node.name.clone(), r);
                     }
                 }

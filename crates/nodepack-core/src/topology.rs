@@ -1,49 +1,624 @@
-//! Topology: spread constraints, pod affinity and anti-affinity across domains.
+//! Topology: topology spread constraints, pod affinity and pod anti-affinity, as Karpenter's
+//! topology groups (`scheduling/topology.go`, `topologygroup.go`).
 //!
-//! This first version records nothing and constrains nothing; the "Scheduling constraints"
-//! issue replaces it with Karpenter's topology groups.
+//! Every distinct constraint (key, kind, namespaces, selector, skew, node filter) is one
+//! [`Group`] holding a pod count per domain; many pods share a group. A pod *owns* the groups
+//! of its own constraints; existing and pending pods with required anti-affinity also own
+//! *inverse* groups, which keep the pods they select out of their domains. For each candidate
+//! node, [`Topology::add_requirements`] narrows the node's requirements to the domains the
+//! pod's groups allow; when the pod is placed, [`Topology::record`] counts it.
+//!
+//! Where Karpenter picks among equally good domains by Go's map order (effectively at random),
+//! nodepack picks the first by name, so that a pass is deterministic.
 
-use crate::cluster::Cluster;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use crate::affinity::{NamespaceScope, PodAffinityTerm};
 use crate::instance_type::InstanceType;
+use crate::label::{self, Labels};
+use crate::label_selector::LabelSelector;
+use crate::node::Node;
 use crate::pod::Pod;
+use crate::requirement::{Operator, Requirement};
 use crate::requirements::Requirements;
-use crate::taint::Taint;
+use crate::taint::{first_untolerated, Taint, Toleration};
+use crate::topology_spread::InclusionPolicy;
 
-/// The domains one NodePool can reach.
+/// The domains one NodePool can reach: its requirements and taints, and its instance types.
 pub(crate) struct PoolDomains<'a> {
     pub(crate) requirements: &'a Requirements,
     pub(crate) taints: &'a [Taint],
     pub(crate) types: Vec<&'a InstanceType>,
 }
 
+/// What kind of constraint a group enforces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Kind {
+    Spread { max_skew: i32, min_domains: Option<i32> },
+    Affinity,
+    AntiAffinity,
+}
+
+/// Which nodes count for a spread constraint (Karpenter's `TopologyNodeFilter`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+struct NodeFilter {
+    /// OR terms: node selector ∩ each required node-affinity term. Empty matches every node.
+    terms: Vec<Requirements>,
+    honor_affinity: bool,
+    honor_taints: bool,
+    tolerations: Vec<Toleration>,
+}
+
+impl NodeFilter {
+    fn for_spread(pod: &Pod, affinity: InclusionPolicy, taints: InclusionPolicy) -> Self {
+        let selector = Requirements::from_labels(&pod.node_selector);
+        let terms = if pod.node_affinity.required.is_empty() {
+            vec![selector]
+        } else {
+            pod.node_affinity.required.iter().map(|t| selector.intersection(t)).collect()
+        };
+        NodeFilter {
+            terms,
+            honor_affinity: affinity == InclusionPolicy::Honor,
+            honor_taints: taints == InclusionPolicy::Honor,
+            tolerations: pod.tolerations.clone(),
+        }
+    }
+
+    fn matches_requirements(&self, reqs: &Requirements, allow: &dyn Fn(&str) -> bool) -> bool {
+        !self.honor_affinity
+            || self.terms.is_empty()
+            || self.terms.iter().any(|t| reqs.first_conflict(t, allow).is_none())
+    }
+
+    fn matches(&self, taints: &[Taint], reqs: &Requirements, allow: &dyn Fn(&str) -> bool) -> bool {
+        self.matches_requirements(reqs, allow)
+            && (!self.honor_taints || first_untolerated(taints, &self.tolerations).is_none())
+    }
+}
+
+/// The identity of a group: pods whose constraints agree on all of these share it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GroupKey {
+    kind: Kind,
+    key: String,
+    /// `None` selects pods in every namespace.
+    namespaces: Option<BTreeSet<String>>,
+    selector: LabelSelector,
+    filter: NodeFilter,
+}
+
+/// Pod counts per domain for one constraint.
+#[derive(Debug, Clone)]
+struct Group {
+    def: GroupKey,
+    counts: BTreeMap<String, i32>,
+}
+
+impl Group {
+    fn selects(&self, pod: &Pod) -> bool {
+        self.def.namespaces.as_ref().is_none_or(|ns| ns.contains(&pod.namespace))
+            && self.def.selector.matches(&pod.labels)
+    }
+
+    fn record(&mut self, domain: &str) {
+        *self.counts.entry(domain.to_string()).or_insert(0) += 1;
+    }
+
+    /// The count of a domain; a hostname the group has never seen is a node about to be
+    /// created and counts zero (Karpenter registers each new claim's placeholder hostname).
+    fn count(&self, domain: &str) -> Option<i32> {
+        match self.counts.get(domain) {
+            Some(c) => Some(*c),
+            None if self.def.key == label::HOSTNAME => Some(0),
+            None => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let what = match &self.def.kind {
+            Kind::Spread { max_skew, min_domains } => {
+                let mut s = format!("topology spread on {} (maxSkew {max_skew}", self.def.key);
+                if let Some(m) = min_domains {
+                    let _ = write!(s, ", minDomains {m}");
+                }
+                s.push(')');
+                s
+            }
+            Kind::Affinity => format!("pod affinity on {}", self.def.key),
+            Kind::AntiAffinity => format!("pod anti-affinity on {}", self.def.key),
+        };
+        format!("{what} to pods matching {}", self.def.selector)
+    }
+
+    fn counts_text(&self, domains: &Requirement) -> String {
+        let shown: Vec<String> =
+            self.counts.iter().filter(|(d, _)| domains.has(d)).take(8).map(|(d, c)| format!("{d}={c}")).collect();
+        if shown.is_empty() {
+            "no known domains".to_string()
+        } else {
+            let more = self.counts.iter().filter(|(d, _)| domains.has(d)).count().saturating_sub(shown.len());
+            let mut s = format!("counts {}", shown.join(", "));
+            if more > 0 {
+                let _ = write!(s, " and {more} more");
+            }
+            s
+        }
+    }
+
+    /// The domains a pod may take on a node whose requirements on the key are `node_domains`.
+    fn next(&self, pod: &Pod, pod_domains: &Requirement, node_domains: &Requirement) -> Result<Requirement, String> {
+        let key = &self.def.key;
+        match &self.def.kind {
+            Kind::Spread { max_skew, min_domains } => {
+                let min = if key == label::HOSTNAME {
+                    0
+                } else {
+                    let mut min = i32::MAX;
+                    let mut eligible = 0;
+                    for (d, c) in &self.counts {
+                        if pod_domains.has(d) {
+                            eligible += 1;
+                            min = min.min(*c);
+                        }
+                    }
+                    if min_domains.is_some_and(|m| eligible < m) || eligible == 0 {
+                        0
+                    } else {
+                        min
+                    }
+                };
+                let own = i32::from(self.selects(pod));
+                let mut best: Option<(i32, &str)> = None;
+                fn consider<'a>(
+                    d: &'a str,
+                    c: i32,
+                    own: i32,
+                    min: i32,
+                    max_skew: i32,
+                    best: &mut Option<(i32, &'a str)>,
+                ) {
+                    let c = c + own;
+                    if c - min <= max_skew && best.is_none_or(|(bc, _)| c < bc) {
+                        *best = Some((c, d));
+                    }
+                }
+                if node_domains.operator() == Operator::In {
+                    for d in node_domains.values() {
+                        if let Some(c) = self.count(d) {
+                            consider(d, c, own, min, *max_skew, &mut best);
+                        }
+                    }
+                } else {
+                    for (d, c) in &self.counts {
+                        if node_domains.has(d) {
+                            consider(d, *c, own, min, *max_skew, &mut best);
+                        }
+                    }
+                }
+                match best {
+                    Some((_, d)) => Ok(Requirement::single(key, d)),
+                    None => Err(format!(
+                        "{}: no domain it may use is within the skew (global minimum {min}; {})",
+                        self.describe(),
+                        self.counts_text(pod_domains)
+                    )),
+                }
+            }
+            Kind::Affinity => {
+                // Domains that already hold a matching pod, among those the pod may use.
+                let occupied: Vec<&str> = self
+                    .counts
+                    .iter()
+                    .filter(|(d, c)| **c > 0 && pod_domains.has(d))
+                    .map(|(d, _)| d.as_str())
+                    .collect();
+                if !occupied.is_empty() {
+                    return Requirement::new(key, Operator::In, occupied.iter().copied()).map_err(|e| e.to_string());
+                }
+                if self.selects(pod) {
+                    // No matching pod anywhere it may go: a pod that selects itself starts the
+                    // group in a domain of this node, preferring one it already narrows to.
+                    let mut first: Option<&str> = None;
+                    if node_domains.operator() == Operator::In {
+                        first = node_domains
+                            .values()
+                            .iter()
+                            .map(String::as_str)
+                            .find(|d| pod_domains.has(d) && self.count(d).is_some());
+                    } else {
+                        first = first.or_else(|| {
+                            self.counts.keys().map(String::as_str).find(|d| pod_domains.has(d) && node_domains.has(d))
+                        });
+                    }
+                    if let Some(d) = first {
+                        return Ok(Requirement::single(key, d));
+                    }
+                }
+                Err(format!(
+                    "{}: it must join such a pod, and none is in a domain it may use ({})",
+                    self.describe(),
+                    self.counts_text(pod_domains)
+                ))
+            }
+            Kind::AntiAffinity => {
+                let mut free: Vec<&str> = vec![];
+                if node_domains.operator() == Operator::In {
+                    for d in node_domains.values() {
+                        if pod_domains.has(d) && self.count(d) == Some(0) {
+                            free.push(d);
+                        }
+                    }
+                } else {
+                    for (d, c) in &self.counts {
+                        if *c == 0 && pod_domains.has(d) && node_domains.has(d) {
+                            free.push(d);
+                        }
+                    }
+                }
+                if free.is_empty() {
+                    Err(format!(
+                        "{}: it must avoid such pods, and every domain it may use has one ({})",
+                        self.describe(),
+                        self.counts_text(node_domains)
+                    ))
+                } else {
+                    Requirement::new(key, Operator::In, free.iter().copied()).map_err(|e| e.to_string())
+                }
+            }
+        }
+    }
+}
+
+/// The values each NodePool offers for a topology key, with the taints of the pools offering them.
+type DomainUniverse = BTreeMap<String, Vec<Vec<Taint>>>;
+
 /// Topology state for one pass.
-pub(crate) struct Topology {}
+pub(crate) struct Topology {
+    groups: Vec<Group>,
+    index: HashMap<GroupKey, usize>,
+    inverse: Vec<Group>,
+    inverse_index: HashMap<GroupKey, usize>,
+    /// Per pending pod: the groups it owns.
+    owned: Vec<Vec<usize>>,
+    /// Per pending pod: the inverse groups it owns.
+    inverse_owned: Vec<Vec<usize>>,
+    /// Per topology key: the domains NodePools offer.
+    universe: BTreeMap<String, DomainUniverse>,
+    /// Domains (and pods) of the existing nodes, for counting new groups.
+    nodes: Vec<NodeView>,
+}
+
+/// What topology needs of an existing node.
+struct NodeView {
+    labels: Labels,
+    requirements: Requirements,
+    taints: Vec<Taint>,
+    pods: Vec<(String, Labels)>,
+}
+
+impl NodeView {
+    fn domain(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+}
+
+fn namespaces_of(pod: &Pod, scope: &NamespaceScope) -> Option<BTreeSet<String>> {
+    match scope {
+        NamespaceScope::Own => Some(BTreeSet::from([pod.namespace.clone()])),
+        NamespaceScope::Listed(v) => Some(v.iter().cloned().collect()),
+        NamespaceScope::All => None,
+    }
+}
+
+fn exists(key: &str) -> Requirement {
+    Requirement::exists(key)
+}
 
 impl Topology {
-    pub(crate) fn new(_cluster: &Cluster, _pools: &[PoolDomains<'_>], _pods: &[Pod]) -> Self {
-        Topology {}
+    /// Builds the groups for the pods to schedule, counting the pods already bound to `nodes`.
+    pub(crate) fn new<'n>(
+        nodes: impl Iterator<Item = &'n Node> + Clone,
+        pools: &[PoolDomains<'_>],
+        pods: &[Pod],
+    ) -> Self {
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for n in nodes.clone() {
+            for p in &n.pods {
+                keys.extend(p.pod_anti_affinity.required.iter().map(|t| t.topology_key.clone()));
+            }
+        }
+        let node_views: Vec<NodeView> = nodes
+            .clone()
+            .map(|n| {
+                let mut labels = n.labels.clone();
+                labels.entry(label::HOSTNAME.to_string()).or_insert_with(|| n.name.clone());
+                NodeView {
+                    requirements: Requirements::from_labels(&labels),
+                    labels,
+                    taints: n.effective_taints(),
+                    pods: n.pods.iter().map(|p| (p.namespace.clone(), p.labels.clone())).collect(),
+                }
+            })
+            .collect();
+        for p in pods {
+            for t in &p.topology_spread {
+                keys.insert(t.topology_key.clone());
+            }
+            for t in p.pod_affinity.required.iter().chain(p.pod_affinity.preferred.iter().map(|(_, t)| t)) {
+                keys.insert(t.topology_key.clone());
+            }
+            for t in p.pod_anti_affinity.required.iter().chain(p.pod_anti_affinity.preferred.iter().map(|(_, t)| t)) {
+                keys.insert(t.topology_key.clone());
+            }
+        }
+        let mut topo = Topology {
+            groups: vec![],
+            index: HashMap::new(),
+            inverse: vec![],
+            inverse_index: HashMap::new(),
+            owned: vec![vec![]; pods.len()],
+            inverse_owned: vec![vec![]; pods.len()],
+            universe: BTreeMap::new(),
+            nodes: node_views,
+        };
+        topo.universe = Self::build_universe(&keys, pools);
+        // Pods already bound with required anti-affinity keep the pods they select out of their domains.
+        for node in nodes {
+            let mut labels = node.labels.clone();
+            labels.entry(label::HOSTNAME.to_string()).or_insert_with(|| node.name.clone());
+            for p in &node.pods {
+                for term in &p.pod_anti_affinity.required {
+                    let g = topo.inverse_group(p, term);
+                    if let Some(d) = labels.get(&term.topology_key) {
+                        topo.inverse[g].record(d);
+                    }
+                }
+            }
+        }
+        for (i, p) in pods.iter().enumerate() {
+            topo.update(i, p);
+        }
+        topo
     }
 
+    fn build_universe(keys: &BTreeSet<String>, pools: &[PoolDomains<'_>]) -> BTreeMap<String, DomainUniverse> {
+        let mut out: BTreeMap<String, DomainUniverse> = BTreeMap::new();
+        for key in keys {
+            let mut domains: DomainUniverse = BTreeMap::new();
+            for pool in pools {
+                let mut add = |d: &str| {
+                    let e = domains.entry(d.to_string()).or_default();
+                    if !e.iter().any(|t| t.as_slice() == pool.taints) {
+                        e.push(pool.taints.to_vec());
+                    }
+                };
+                let pool_req = pool.requirements.get(key);
+                for it in &pool.types {
+                    let r = match (pool_req, it.requirements.get(key)) {
+                        (Some(a), Some(b)) => a.intersection(b),
+                        (Some(a), None) => a.clone(),
+                        (None, Some(b)) => b.clone(),
+                        (None, None) => continue,
+                    };
+                    if !r.is_complement() {
+                        for v in r.values() {
+                            add(v);
+                        }
+                    }
+                }
+                if let Some(r) = pool_req {
+                    if r.operator() == Operator::In {
+                        for v in r.values() {
+                            add(v);
+                        }
+                    }
+                }
+            }
+            out.insert(key.clone(), domains);
+        }
+        out
+    }
+
+    /// A fresh group with the universe's domains (honouring the taint policy) and the counts of
+    /// pods already bound.
+    fn make_group(&self, def: GroupKey, pod: &Pod, count_existing: bool) -> Group {
+        let mut counts: BTreeMap<String, i32> = BTreeMap::new();
+        if let Some(u) = self.universe.get(&def.key) {
+            for (d, taint_sets) in u {
+                let ok = !def.filter.honor_taints
+                    || taint_sets.iter().any(|ts| first_untolerated(ts, &pod.tolerations).is_none());
+                if ok {
+                    counts.insert(d.clone(), 0);
+                }
+            }
+        }
+        let mut g = Group { def, counts };
+        for n in &self.nodes {
+            let Some(domain) = n.domain(&g.def.key) else { continue };
+            if !g.def.filter.matches(&n.taints, &n.requirements, &|_| false) {
+                continue;
+            }
+            g.counts.entry(domain.to_string()).or_insert(0);
+            if count_existing {
+                let domain = domain.to_string();
+                for (ns, labels) in &n.pods {
+                    if g.def.namespaces.as_ref().is_none_or(|s| s.contains(ns)) && g.def.selector.matches(labels) {
+                        g.record(&domain);
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    fn group(&mut self, def: GroupKey, pod: &Pod) -> usize {
+        if let Some(&g) = self.index.get(&def) {
+            return g;
+        }
+        let g = self.make_group(def.clone(), pod, true);
+        self.groups.push(g);
+        self.index.insert(def, self.groups.len() - 1);
+        self.groups.len() - 1
+    }
+
+    fn inverse_group(&mut self, pod: &Pod, term: &PodAffinityTerm) -> usize {
+        let def = GroupKey {
+            kind: Kind::AntiAffinity,
+            key: term.topology_key.clone(),
+            namespaces: namespaces_of(pod, &term.namespaces),
+            selector: term.selector.clone(),
+            filter: NodeFilter::default(),
+        };
+        if let Some(&g) = self.inverse_index.get(&def) {
+            return g;
+        }
+        let g = self.make_group(def.clone(), pod, false);
+        self.inverse.push(g);
+        self.inverse_index.insert(def, self.inverse.len() - 1);
+        self.inverse.len() - 1
+    }
+
+    /// (Re)builds the groups pod `i` owns from its current (possibly relaxed) constraints.
+    pub(crate) fn update(&mut self, i: usize, pod: &Pod) {
+        let mut owned = vec![];
+        for t in &pod.topology_spread {
+            let mut selector = t.selector.clone();
+            for k in &t.match_label_keys {
+                if let Some(v) = pod.labels.get(k) {
+                    selector.add_label(k, v);
+                }
+            }
+            let def = GroupKey {
+                kind: Kind::Spread { max_skew: t.max_skew, min_domains: t.min_domains },
+                key: t.topology_key.clone(),
+                namespaces: Some(BTreeSet::from([pod.namespace.clone()])),
+                selector,
+                filter: NodeFilter::for_spread(pod, t.node_affinity_policy, t.node_taints_policy),
+            };
+            owned.push(self.ensure_key_and_group(def, pod));
+        }
+        let affinity = pod.pod_affinity.required.iter().chain(pod.pod_affinity.preferred.iter().map(|(_, t)| t));
+        let affinity: Vec<PodAffinityTerm> = affinity.cloned().collect();
+        for term in &affinity {
+            let def = GroupKey {
+                kind: Kind::Affinity,
+                key: term.topology_key.clone(),
+                namespaces: namespaces_of(pod, &term.namespaces),
+                selector: term.selector.clone(),
+                filter: NodeFilter::default(),
+            };
+            owned.push(self.ensure_key_and_group(def, pod));
+        }
+        let anti: Vec<PodAffinityTerm> = pod
+            .pod_anti_affinity
+            .required
+            .iter()
+            .chain(pod.pod_anti_affinity.preferred.iter().map(|(_, t)| t))
+            .cloned()
+            .collect();
+        for term in &anti {
+            let def = GroupKey {
+                kind: Kind::AntiAffinity,
+                key: term.topology_key.clone(),
+                namespaces: namespaces_of(pod, &term.namespaces),
+                selector: term.selector.clone(),
+                filter: NodeFilter::default(),
+            };
+            owned.push(self.ensure_key_and_group(def, pod));
+        }
+        let mut inverse_owned = vec![];
+        for term in &pod.pod_anti_affinity.required {
+            inverse_owned.push(self.inverse_group(pod, term));
+        }
+        if let Some(slot) = self.owned.get_mut(i) {
+            *slot = owned;
+        }
+        if let Some(slot) = self.inverse_owned.get_mut(i) {
+            *slot = inverse_owned;
+        }
+    }
+
+    fn ensure_key_and_group(&mut self, def: GroupKey, pod: &Pod) -> usize {
+        if !self.universe.contains_key(&def.key) {
+            self.universe.insert(def.key.clone(), DomainUniverse::new());
+        }
+        self.group(def, pod)
+    }
+
+    /// The extra requirements topology puts on placing pod `i` on a node with `node` requirements
+    /// and `taints`; an error says which constraint refused and with which counts.
     pub(crate) fn add_requirements(
         &self,
-        _pod: &Pod,
-        _taints: &[Taint],
-        _strict: &Requirements,
-        _node: &Requirements,
-        _allow: &dyn Fn(&str) -> bool,
+        i: usize,
+        pod: &Pod,
+        strict: &Requirements,
+        node: &Requirements,
+        allow: &dyn Fn(&str) -> bool,
     ) -> Result<Requirements, String> {
-        Ok(Requirements::new())
+        let mut out = Requirements::new();
+        let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let inverse = self.inverse.iter().filter(|g| g.selects(pod) && g.def.filter.matches_requirements(node, allow));
+        for g in owned.iter().map(|&g| &self.groups[g]).chain(inverse) {
+            let key = &g.def.key;
+            let pod_domains = strict.get(key).cloned().unwrap_or_else(|| exists(key));
+            let node_domains = node.get(key).cloned().unwrap_or_else(|| exists(key));
+            let domains = g.next(pod, &pod_domains, &node_domains)?;
+            if !domains.has_intersection(&node_domains) {
+                return Err(format!(
+                    "{}: it may only go to {domains}, and this node is in {node_domains}",
+                    g.describe()
+                ));
+            }
+            out.add(domains);
+            if out.get(key).is_some_and(Requirement::is_empty) {
+                return Err(format!(
+                    "{}: no domain of {key} satisfies all of the pod's topology constraints together",
+                    g.describe()
+                ));
+            }
+        }
+        Ok(out)
     }
 
+    /// Counts pod `i`, placed on a node with these taints and requirements, in every group that
+    /// selects it; its own inverse anti-affinity groups block every domain it could be in.
     pub(crate) fn record(
         &mut self,
-        _i: usize,
-        _pod: &Pod,
-        _taints: &[Taint],
-        _reqs: &Requirements,
-        _allow: &crate::scheduler::AllowUndefined,
+        i: usize,
+        pod: &Pod,
+        taints: &[Taint],
+        reqs: &Requirements,
+        allow: &dyn Fn(&str) -> bool,
     ) {
+        for g in &mut self.groups {
+            if !g.selects(pod) || !g.def.filter.matches(taints, reqs, allow) {
+                continue;
+            }
+            let Some(r) = reqs.get(&g.def.key) else { continue };
+            if r.is_complement() {
+                continue;
+            }
+            if g.def.kind == Kind::AntiAffinity {
+                for d in r.values().clone() {
+                    g.record(&d);
+                }
+            } else if r.values().len() == 1 {
+                let d = r.values().iter().next().cloned().unwrap_or_default();
+                g.record(&d);
+            }
+        }
+        let owned = self.inverse_owned.get(i).cloned().unwrap_or_default();
+        for gi in owned {
+            let g = &mut self.inverse[gi];
+            if let Some(r) = reqs.get(&g.def.key) {
+                if !r.is_complement() {
+                    for d in r.values().clone() {
+                        g.record(&d);
+                    }
+                }
+            }
+        }
     }
-
-    pub(crate) fn update(&mut self, _i: usize, _pod: &Pod) {}
 }
