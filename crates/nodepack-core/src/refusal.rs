@@ -128,7 +128,7 @@ pub enum Refusal {
     #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
     InstanceTypes {
         /// The filter's findings.
-        mismatch: InstanceTypeMismatch,
+        mismatch: Box<InstanceTypeMismatch>,
     },
     /// An existing node has too little room left.
     #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]

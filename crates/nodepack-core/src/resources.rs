@@ -218,6 +218,7 @@ impl Resources {
     }
 
     /// Adds `other` in place, or reports the resource that overflowed (leaving `self` partly added).
+    #[allow(clippy::needless_range_loop)]
     pub fn add_assign_checked(&mut self, other: &Resources) -> Result<(), ResourceOverflow> {
         for i in 0..4 {
             self.fixed[i] =
@@ -275,6 +276,7 @@ impl Resources {
     }
 
     /// The first resource (common ones first) whose amount exceeds `available`, if any.
+    #[allow(clippy::needless_range_loop)]
     pub fn first_exceeding(&self, available: &Resources) -> Option<ResourceName> {
         for i in 0..4 {
             if self.fixed[i] > available.fixed[i] {
@@ -295,6 +297,7 @@ impl Resources {
     }
 
     /// The first resource where `self + extra` exceeds `available`, with the amount needed.
+    #[allow(clippy::needless_range_loop)]
     pub fn first_exceeding_with(&self, extra: &Resources, available: &Resources) -> Option<(ResourceName, i64)> {
         for i in 0..4 {
             let need = self.fixed[i].saturating_add(extra.fixed[i]);

@@ -230,7 +230,7 @@ fn validate_pod(pod: &Pod, allow: &AllowUndefined) -> Option<String> {
         }
         None
     };
-    for (k, _) in &pod.node_selector {
+    for k in pod.node_selector.keys() {
         let k = label::normalize(k);
         if label::is_restricted(k) && !allow.allows(k) {
             return Some(format!(
@@ -767,7 +767,7 @@ impl<'c> Scheduler<'c> {
             if explain {
                 self.describe_mismatch(tpl, claim, &reqs, &total, &mut mm);
             }
-            return Err(Refusal::InstanceTypes { mismatch: mm });
+            return Err(Refusal::InstanceTypes { mismatch: Box::new(mm) });
         }
         let mut relaxed = false;
         if reqs.has_min_values() {
@@ -775,7 +775,7 @@ impl<'c> Scheduler<'c> {
                 match self.settings.min_values_policy {
                     MinValuesPolicy::Strict => {
                         mm.min_values = Some(short);
-                        return Err(Refusal::InstanceTypes { mismatch: mm });
+                        return Err(Refusal::InstanceTypes { mismatch: Box::new(mm) });
                     }
                     MinValuesPolicy::BestEffort => {
                         relaxed = true;
