@@ -8,7 +8,7 @@ use crate::label;
 
 /// A node-selector operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Operator {
     /// The label's value is one of the values.
     In,

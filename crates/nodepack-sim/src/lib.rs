@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod kubelet;
 pub mod aws_catalog;
+pub mod kubelet;
 pub mod manifest;
+pub mod output;

@@ -1,0 +1,10 @@
+//! The JSON documents nodepack prints (FORMATS.md §4): the contract scripts are written
+//! against. Field names are camelCase and every list is in a stable order, so two runs print
+//! the same bytes.
+
+mod plan_output;
+
+pub use plan_output::{ExplainOutput, PlanOutput, UnschedulableOutput};
+
+/// The output `version` of every document.
+pub const VERSION: &str = "v1alpha1";
