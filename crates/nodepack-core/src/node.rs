@@ -30,6 +30,24 @@ pub struct Node {
     pub deleting: bool,
     /// The pods bound to it.
     pub pods: Vec<Pod>,
+    /// When the node became initialized (the NodeClaim's `Initialized` condition), seconds since
+    /// the Unix epoch; `None` when unknown (disruption then counts from `created`).
+    pub initialized_at: Option<i64>,
+    /// The last time a pod was bound to or left the node (the NodeClaim's
+    /// `status.lastPodEventTime`; DaemonSet pods do not count). `None` when unknown: disruption
+    /// then uses the latest creation time of the node's non-daemon pods, or `initialized_at`
+    /// (or `created`) when that is later.
+    pub last_pod_event: Option<i64>,
+    /// When the node was found drifted (the NodeClaim's `Drifted` condition), for drift a
+    /// simulator or a user decides on; disruption also finds requirement, label and taint drift
+    /// by itself (see [`crate::disruption`]).
+    pub drifted_at: Option<i64>,
+    /// Whether a recent provisioning pass nominated the node for a pending pod (Karpenter does
+    /// not disrupt nominated nodes).
+    pub nominated: bool,
+    /// Whether the node's `Ready` condition is not `True`. A not-ready node of a NodePool uses up
+    /// one of the pool's disruptions (as a deleting one does).
+    pub not_ready: bool,
 }
 
 impl Node {

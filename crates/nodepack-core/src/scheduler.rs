@@ -99,7 +99,34 @@ impl Default for Settings {
 /// assert!(schedule.unschedulable.is_empty());
 /// ```
 pub fn provision(cluster: &Cluster, pending: &[Pod], settings: &Settings) -> Schedule {
-    let mut s = Scheduler::new(cluster, pending, settings);
+    let mut s = Scheduler::new(cluster, pending, settings, None);
+    s.solve();
+    s.into_schedule()
+}
+
+/// Runs one provisioning pass as if the `removed` nodes were gone (Karpenter's
+/// `SimulateScheduling` for a disruption decision), without copying the cluster.
+///
+/// The removed nodes take no pods and no longer count against NodePool limits. `pending` may
+/// hold, besides pending pods, pods bound to a removed or deleting node (`node_name` set): they
+/// are the pods that must move, and are placed like pending ones.
+pub fn provision_without(cluster: &Cluster, removed: &BTreeSet<&str>, pending: &[Pod], settings: &Settings) -> Schedule {
+    let none = BTreeSet::new();
+    simulate(cluster, pending, settings, &Simulation { removed, shielded: &none })
+}
+
+/// How a disruption simulation differs from a provisioning pass.
+pub(crate) struct Simulation<'a> {
+    /// Nodes treated as gone.
+    pub(crate) removed: &'a BTreeSet<&'a str>,
+    /// Nodes still inside their NodePool's `consolidateAfter` window: not offered to pods moving
+    /// off a removed node (pods from deleting nodes and pending pods may still use them).
+    pub(crate) shielded: &'a BTreeSet<&'a str>,
+}
+
+/// [`provision_without`] with Karpenter's consolidation-simulation rule for `shielded` nodes.
+pub(crate) fn simulate(cluster: &Cluster, pending: &[Pod], settings: &Settings, sim: &Simulation<'_>) -> Schedule {
+    let mut s = Scheduler::new(cluster, pending, settings, Some(sim));
     s.solve();
     s.into_schedule()
 }
@@ -151,6 +178,9 @@ struct Existing<'c> {
     requests: Resources,
     host_ports: Vec<HostPort>,
     pods: Vec<usize>,
+    /// In a consolidation simulation: inside `consolidateAfter`, so closed to pods moving off
+    /// a removed node.
+    shielded: bool,
 }
 
 /// A pod's scheduling inputs after any relaxation.
@@ -264,12 +294,20 @@ struct Scheduler<'c> {
 }
 
 impl<'c> Scheduler<'c> {
-    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings) -> Self {
+    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: Option<&Simulation<'_>>) -> Self {
         let allow = AllowUndefined::new(cluster);
 
-        // Pods: drop daemon and bound pods, then order them as Karpenter's queue does, with the
-        // pod key as the final tie-break so input order never matters.
-        let mut pods: Vec<Pod> = pending.iter().filter(|p| !p.is_daemon() && p.node_name.is_none()).cloned().collect();
+        // Pods: drop daemon and bound pods (in a simulation, keep those moving off a removed or
+        // deleting node), then order them as Karpenter's queue does, with the pod key as the
+        // final tie-break so input order never matters.
+        let removed = |name: &str| sim.is_some_and(|s| s.removed.contains(name));
+        let moving = |p: &Pod| {
+            p.node_name.as_deref().is_some_and(|n| {
+                sim.is_some() && (removed(n) || cluster.nodes.iter().any(|x| x.deleting && x.name == n))
+            })
+        };
+        let mut pods: Vec<Pod> =
+            pending.iter().filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p))).cloned().collect();
         pods.sort_by(|a, b| {
             let (ra, rb) = (&a.requests, &b.requests);
             rb.cpu()
@@ -319,17 +357,22 @@ impl<'c> Scheduler<'c> {
         let mut existing = vec![];
         let mut deleting_nodes = vec![];
         for node in nodes {
+            if removed(&node.name) {
+                continue;
+            }
             if node.deleting {
                 deleting_nodes.push(node);
                 continue;
             }
-            existing.push(Self::existing_node(cluster, node, &daemon_pods));
+            let mut ex = Self::existing_node(cluster, node, &daemon_pods);
+            ex.shielded = sim.is_some_and(|s| s.shielded.contains(node.name.as_str()));
+            existing.push(ex);
         }
 
         // Limits: usage from every existing node of the pool (capacity, and one per node).
         for t in &mut templates {
             for node in &cluster.nodes {
-                if node.node_pool() == Some(t.pool.name.as_str()) {
+                if node.node_pool() == Some(t.pool.name.as_str()) && !removed(&node.name) {
                     if t.limited.is_some() {
                         t.remaining = t.remaining.saturating_sub(&node.capacity);
                     }
@@ -485,6 +528,7 @@ impl<'c> Scheduler<'c> {
             requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
             host_ports,
             pods: vec![],
+            shielded: false,
         }
     }
 
@@ -531,6 +575,9 @@ impl<'c> Scheduler<'c> {
     fn add(&mut self, i: usize, pod: &Pod, data: &PodData) -> bool {
         // 1. Existing nodes, in order.
         for e in 0..self.existing.len() {
+            if self.existing[e].shielded && self.moves_off_live_node(pod) {
+                continue;
+            }
             if let Ok(reqs) = self.existing_can_add(e, i, pod, data) {
                 let ex = &mut self.existing[e];
                 let _ = ex.requests.add_assign_checked(&data.requests);
@@ -585,6 +632,12 @@ impl<'c> Scheduler<'c> {
             }
         }
         false
+    }
+
+    /// Whether a pod is moving off a node that is not being deleted (a disruption candidate):
+    /// such pods may not land on a node inside its `consolidateAfter` window.
+    fn moves_off_live_node(&self, pod: &Pod) -> bool {
+        pod.node_name.as_deref().is_some_and(|n| !self.deleting_nodes.iter().any(|d| d.name == n))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -864,60 +917,8 @@ impl<'c> Scheduler<'c> {
             pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
         });
         opts.truncate(self.settings.max_instance_types.max(1));
-        // Capacity type: reserved, then spot, then on-demand, among what the options offer.
-        let best_rank = opts
-            .iter()
-            .flat_map(|(_, o)| tpl.types[*o as usize].offerings.iter())
-            .filter(|of| of.available && of.compatible_with(reqs))
-            .map(|of| capacity_type_rank(&of.capacity_type))
-            .min()
-            .unwrap_or(u8::MAX);
-        let cheapest_on_demand = opts
-            .iter()
-            .flat_map(|(_, o)| tpl.types[*o as usize].offerings.iter())
-            .filter(|of| of.available && of.compatible_with(reqs) && of.capacity_type == label::ON_DEMAND)
-            .map(|of| of.price)
-            .min();
-        // The cheapest offering of that capacity type; ties go to the cheaper option, then the zone name.
-        let mut launch: Option<(Price, usize, &InstanceType, &crate::Offering)> = None;
-        for (pos, (_, o)) in opts.iter().enumerate() {
-            let it = &tpl.types[*o as usize];
-            for of in &it.offerings {
-                if !of.available || !of.compatible_with(reqs) || capacity_type_rank(&of.capacity_type) != best_rank {
-                    continue;
-                }
-                // Karpenter's AWS provider drops spot offerings pricier than the cheapest on-demand.
-                if of.capacity_type == label::SPOT && cheapest_on_demand.is_some_and(|od| of.price > od) {
-                    continue;
-                }
-                let better = match launch {
-                    None => true,
-                    Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (p, cpos, &cur.zone),
-                };
-                if better {
-                    launch = Some((of.price, pos, it, of));
-                }
-            }
-        }
-        let mut labels: Labels = tpl.pool.labels.clone();
-        for (k, v) in reqs.single_value_labels() {
-            if k != label::HOSTNAME {
-                labels.insert(k, v);
-            }
-        }
-        let (instance_type, zone, capacity_type, price) = match launch {
-            Some((_, _, it, of)) => {
-                for (k, v) in it.requirements.single_value_labels() {
-                    labels.entry(k).or_insert(v);
-                }
-                labels.insert(label::INSTANCE_TYPE.into(), it.name.clone());
-                labels.insert(label::ZONE.into(), of.zone.clone());
-                labels.insert(label::CAPACITY_TYPE.into(), of.capacity_type.clone());
-                (it.name.clone(), of.zone.clone(), of.capacity_type.clone(), of.price)
-            }
-            None => (String::new(), String::new(), String::new(), Price(0)),
-        };
-        labels.insert(label::NODE_POOL.into(), tpl.pool.name.clone());
+        let types: Vec<&InstanceType> = opts.iter().map(|(_, o)| &tpl.types[*o as usize]).collect();
+        let Launch { instance_type, zone, capacity_type, price, labels } = launch(tpl.pool, &types, reqs);
         NodeClaim {
             name: claim.name.clone(),
             node_pool: tpl.pool.name.clone(),
@@ -1000,6 +1001,74 @@ impl<'c> Scheduler<'c> {
     }
 }
 
+/// What Karpenter's provider would launch for a claim.
+pub(crate) struct Launch {
+    pub(crate) instance_type: String,
+    pub(crate) zone: String,
+    pub(crate) capacity_type: String,
+    pub(crate) price: Price,
+    pub(crate) labels: Labels,
+}
+
+/// The launch for a claim of `pool` whose options are `opts` (cheapest first) under `reqs`: the
+/// cheapest available offering of the preferred capacity type, and the node's labels.
+pub(crate) fn launch(pool: &NodePool, opts: &[&InstanceType], reqs: &Requirements) -> Launch {
+    // Capacity type: reserved, then spot, then on-demand, among what the options offer.
+    let best_rank = opts
+        .iter()
+        .flat_map(|it| it.offerings.iter())
+        .filter(|of| of.available && of.compatible_with(reqs))
+        .map(|of| capacity_type_rank(&of.capacity_type))
+        .min()
+        .unwrap_or(u8::MAX);
+    let cheapest_on_demand = opts
+        .iter()
+        .flat_map(|it| it.offerings.iter())
+        .filter(|of| of.available && of.compatible_with(reqs) && of.capacity_type == label::ON_DEMAND)
+        .map(|of| of.price)
+        .min();
+    // The cheapest offering of that capacity type; ties go to the cheaper option, then the zone name.
+    let mut launch: Option<(Price, usize, &InstanceType, &crate::Offering)> = None;
+    for (pos, it) in opts.iter().copied().enumerate() {
+        for of in &it.offerings {
+            if !of.available || !of.compatible_with(reqs) || capacity_type_rank(&of.capacity_type) != best_rank {
+                continue;
+            }
+            // Karpenter's AWS provider drops spot offerings pricier than the cheapest on-demand.
+            if of.capacity_type == label::SPOT && cheapest_on_demand.is_some_and(|od| of.price > od) {
+                continue;
+            }
+            let better = match launch {
+                None => true,
+                Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (p, cpos, &cur.zone),
+            };
+            if better {
+                launch = Some((of.price, pos, it, of));
+            }
+        }
+    }
+    let mut labels: Labels = pool.labels.clone();
+    for (k, v) in reqs.single_value_labels() {
+        if k != label::HOSTNAME {
+            labels.insert(k, v);
+        }
+    }
+    let (instance_type, zone, capacity_type, price) = match launch {
+        Some((_, _, it, of)) => {
+            for (k, v) in it.requirements.single_value_labels() {
+                labels.entry(k).or_insert(v);
+            }
+            labels.insert(label::INSTANCE_TYPE.into(), it.name.clone());
+            labels.insert(label::ZONE.into(), of.zone.clone());
+            labels.insert(label::CAPACITY_TYPE.into(), of.capacity_type.clone());
+            (it.name.clone(), of.zone.clone(), of.capacity_type.clone(), of.price)
+        }
+        None => (String::new(), String::new(), String::new(), Price(0)),
+    };
+    labels.insert(label::NODE_POOL.into(), pool.name.clone());
+    Launch { instance_type, zone, capacity_type, price, labels }
+}
+
 /// The NodePool domains the topology starts from (pool requirements ∩ instance types).
 fn templates_domains<'a>(templates: &'a [Template<'a>]) -> Vec<crate::topology::PoolDomains<'a>> {
     templates
@@ -1036,7 +1105,11 @@ fn port_conflict(used: &[HostPort], wanted: &[HostPort]) -> Option<u16> {
 }
 
 /// The first `minValues` requirement the types cannot meet.
-fn min_values_shortfall(types: &[InstanceType], kept: &[u32], reqs: &Requirements) -> Option<MinValuesShortfall> {
+pub(crate) fn min_values_shortfall(
+    types: &[InstanceType],
+    kept: &[u32],
+    reqs: &Requirements,
+) -> Option<MinValuesShortfall> {
     for r in reqs.iter() {
         let Some(min) = r.min_values() else { continue };
         let n = distinct_values(types, kept, r.key());
