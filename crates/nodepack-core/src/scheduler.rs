@@ -384,7 +384,10 @@ impl<'c> Scheduler<'c> {
             }
         }
 
-        let topology = Topology::new(cluster.nodes.iter(), &templates_domains(&templates), &pods);
+        // In a simulation the removed nodes are gone for topology too (their moving pods are
+        // counted where they land, as Karpenter builds its topology without the candidates).
+        let topology =
+            Topology::new(cluster.nodes.iter().filter(|n| !removed(&n.name)), &templates_domains(&templates), &pods);
         let n = pods.len();
         Scheduler {
             settings,

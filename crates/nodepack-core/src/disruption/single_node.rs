@@ -98,10 +98,9 @@ impl<'c> Prefilter<'c> {
         let mut total_free = [0i64; 3];
         let mut free = BTreeMap::new();
         for n in &pass.cluster.nodes {
-            let usable = !n.deleting
-                && !pass.shielded.contains(n.name.as_str())
-                && (n.node_pool().is_none() || n.initialized);
-            if !usable {
+            // Uninitialized nodes count too: a move onto one is refused, but the simulation
+            // says so more precisely than this filter could.
+            if n.deleting || pass.shielded.contains(n.name.as_str()) {
                 continue;
             }
             let f = amounts(&n.available());
