@@ -7,6 +7,10 @@
 #![warn(missing_docs)]
 
 pub mod aws_catalog;
+pub mod engine;
 pub mod kubelet;
 pub mod manifest;
 pub mod output;
+pub mod report;
+pub mod simulation;
+pub mod trace;

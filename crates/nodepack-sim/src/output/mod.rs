@@ -3,8 +3,13 @@
 //! the same bytes.
 
 mod plan_output;
+mod replay_output;
 
 pub use plan_output::{ExplainOutput, PlanOutput, UnschedulableOutput};
+pub use replay_output::{
+    DecisionRecord, DisruptedCounts, PendingPod, Percentiles, ReplayComparison, ReplayOutput, ReplaySummary, TimelinePoint,
+    MAX_TIMELINE_POINTS,
+};
 
 /// The output `version` of every document.
 pub const VERSION: &str = "v1alpha1";
