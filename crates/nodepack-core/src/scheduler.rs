@@ -112,7 +112,7 @@ pub fn provision(cluster: &Cluster, pending: &[Pod], settings: &Settings) -> Sch
 /// are the pods that must move, and are placed like pending ones.
 pub fn provision_without(cluster: &Cluster, removed: &BTreeSet<&str>, pending: &[Pod], settings: &Settings) -> Schedule {
     let none = BTreeSet::new();
-    simulate(cluster, pending, settings, &Simulation { removed, shielded: &none })
+    simulate(cluster, pending, settings, &Simulation { removed, shielded: &none, prepared: None })
 }
 
 /// How a disruption simulation differs from a provisioning pass.
@@ -122,10 +122,53 @@ pub(crate) struct Simulation<'a> {
     /// Nodes still inside their NodePool's `consolidateAfter` window: not offered to pods moving
     /// off a removed node (pods from deleting nodes and pending pods may still use them).
     pub(crate) shielded: &'a BTreeSet<&'a str>,
+    /// The NodePools and existing nodes as every simulation of one cluster sees them, built
+    /// once ([`prepare`]); without it each simulation builds its own.
+    pub(crate) prepared: Option<&'a Prepared<'a>>,
+}
+
+/// The parts of a pass that depend only on the cluster (NodePool templates, existing nodes),
+/// built once and shared by many simulations of the same cluster.
+pub(crate) struct Prepared<'c> {
+    templates: BTreeMap<&'c str, Result<Template<'c>, Refusal>>,
+    existing: BTreeMap<&'c str, Existing<'c>>,
+}
+
+/// Builds the [`Prepared`] inputs of `cluster`.
+pub(crate) fn prepare(cluster: &Cluster) -> Prepared<'_> {
+    let allow = AllowUndefined::new(cluster);
+    let daemon_pods = daemon_pods(cluster);
+    Prepared {
+        templates: cluster
+            .node_pools
+            .iter()
+            .map(|p| (p.name.as_str(), Scheduler::template(cluster, p, &daemon_pods, &allow)))
+            .collect(),
+        existing: cluster
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), Scheduler::existing_node(cluster, n, &daemon_pods)))
+            .collect(),
+    }
+}
+
+/// One representative pod per DaemonSet.
+fn daemon_pods(cluster: &Cluster) -> Vec<Pod> {
+    cluster
+        .daemon_sets
+        .iter()
+        .map(|d| {
+            let mut p = d.template.clone();
+            p.namespace = d.namespace.clone();
+            p.name = d.name.clone();
+            p.owner_kind = Some("DaemonSet".into());
+            p
+        })
+        .collect()
 }
 
 /// [`provision_without`] with Karpenter's consolidation-simulation rule for `shielded` nodes.
-pub(crate) fn simulate(cluster: &Cluster, pending: &[Pod], settings: &Settings, sim: &Simulation<'_>) -> Schedule {
+pub(crate) fn simulate<'c>(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: &Simulation<'c>) -> Schedule {
     let mut s = Scheduler::new(cluster, pending, settings, Some(sim));
     s.solve();
     s.into_schedule()
@@ -139,6 +182,7 @@ struct DaemonGroup {
 }
 
 /// A NodePool ready to make claims (Karpenter's `NodeClaimTemplate`).
+#[derive(Clone)]
 struct Template<'c> {
     pool: &'c NodePool,
     requirements: Requirements,
@@ -168,11 +212,12 @@ struct Claim {
     min_values_relaxed: bool,
 }
 
-/// An existing node as the pass sees it.
+/// An existing node as the pass sees it (requirements and taints shared between simulations).
+#[derive(Clone)]
 struct Existing<'c> {
     node: &'c Node,
-    requirements: Requirements,
-    taints: Vec<Taint>,
+    requirements: std::sync::Arc<Requirements>,
+    taints: std::sync::Arc<Vec<Taint>>,
     available: Resources,
     /// Daemon requests still to come plus the pods placed in this pass.
     requests: Resources,
@@ -294,7 +339,7 @@ struct Scheduler<'c> {
 }
 
 impl<'c> Scheduler<'c> {
-    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: Option<&Simulation<'_>>) -> Self {
+    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: Option<&Simulation<'c>>) -> Self {
         let allow = AllowUndefined::new(cluster);
 
         // Pods: drop daemon and bound pods (in a simulation, keep those moving off a removed or
@@ -330,22 +375,17 @@ impl<'c> Scheduler<'c> {
         let tolerate_prefer_no_schedule =
             pools.iter().any(|p| p.taints.iter().any(|t| t.effect == Effect::PreferNoSchedule));
 
-        let daemon_pods: Vec<Pod> = cluster
-            .daemon_sets
-            .iter()
-            .map(|d| {
-                let mut p = d.template.clone();
-                p.namespace = d.namespace.clone();
-                p.name = d.name.clone();
-                p.owner_kind = Some("DaemonSet".into());
-                p
-            })
-            .collect();
+        let daemon_pods = daemon_pods(cluster);
+        let prepared = sim.and_then(|s| s.prepared);
 
         let mut templates = vec![];
         let mut skipped_pools = vec![];
         for pool in pools {
-            match Self::template(cluster, pool, &daemon_pods, &allow) {
+            let built = match prepared.and_then(|p| p.templates.get(pool.name.as_str())) {
+                Some(t) => t.clone(),
+                None => Self::template(cluster, pool, &daemon_pods, &allow),
+            };
+            match built {
                 Ok(t) => templates.push(t),
                 Err(r) => skipped_pools.push((pool.name.clone(), r)),
             }
@@ -364,7 +404,10 @@ impl<'c> Scheduler<'c> {
                 deleting_nodes.push(node);
                 continue;
             }
-            let mut ex = Self::existing_node(cluster, node, &daemon_pods);
+            let mut ex = match prepared.and_then(|p| p.existing.get(node.name.as_str())) {
+                Some(e) => e.clone(),
+                None => Self::existing_node(cluster, node, &daemon_pods),
+            };
             ex.shielded = sim.is_some_and(|s| s.shielded.contains(node.name.as_str()));
             existing.push(ex);
         }
@@ -386,8 +429,18 @@ impl<'c> Scheduler<'c> {
 
         // In a simulation the removed nodes are gone for topology too (their moving pods are
         // counted where they land, as Karpenter builds its topology without the candidates).
-        let topology =
-            Topology::new(cluster.nodes.iter().filter(|n| !removed(&n.name)), &templates_domains(&templates), &pods);
+        // Topology reads the nodes only for groups, which come from the pods' spread and
+        // (anti-)affinity terms and from bound pods' required anti-affinity: without any, the
+        // nodes are not needed (this saves counting every node's pods on each simulation).
+        let has_groups = pods
+            .iter()
+            .any(|p| !p.topology_spread.is_empty() || !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty())
+            || cluster.nodes.iter().any(|n| n.pods.iter().any(|p| !p.pod_anti_affinity.required.is_empty()));
+        let topology = Topology::new(
+            cluster.nodes.iter().filter(|n| has_groups && !removed(&n.name)),
+            &templates_domains(&templates),
+            &pods,
+        );
         let n = pods.len();
         Scheduler {
             settings,
@@ -525,8 +578,8 @@ impl<'c> Scheduler<'c> {
         }
         Existing {
             node,
-            requirements,
-            taints,
+            requirements: std::sync::Arc::new(requirements),
+            taints: std::sync::Arc::new(taints),
             available: node.available(),
             requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
             host_ports,
@@ -748,7 +801,7 @@ impl<'c> Scheduler<'c> {
         ex.requirements
             .compatible(&data.requirements, &|_| false)
             .map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
-        let mut reqs = ex.requirements.clone();
+        let mut reqs = Requirements::clone(&ex.requirements);
         reqs.add_all(&data.requirements);
         let topo = self
             .topology

@@ -102,7 +102,7 @@ use pdb::PdbLimits;
 use crate::cluster::Cluster;
 use crate::node::Node;
 use crate::pod::Pod;
-use crate::scheduler::Settings;
+use crate::scheduler::{prepare, Prepared, Settings};
 
 /// Options of a disruption pass.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -159,6 +159,8 @@ pub(crate) struct Pass<'c> {
     pub(crate) deleting_pod_keys: BTreeSet<String>,
     pub(crate) totals: BTreeMap<String, PoolTotals>,
     nodes: BTreeMap<&'c str, &'c Node>,
+    /// The scheduler's view of the pools and nodes, built once for every simulation.
+    pub(crate) prepared: Prepared<'c>,
 }
 
 impl<'c> Pass<'c> {
@@ -201,6 +203,7 @@ impl<'c> Pass<'c> {
             deleting_pod_keys,
             totals: balanced::pool_totals(cluster),
             nodes: cluster.nodes.iter().map(|n| (n.name.as_str(), n)).collect(),
+            prepared: prepare(cluster),
         }
     }
 

@@ -31,7 +31,11 @@ pub(crate) fn simulate(pass: &Pass<'_>, candidates: &[&Candidate<'_>], consolida
     }
     pods.extend(pass.deleting_pods.iter().cloned());
     let none = BTreeSet::new();
-    let sim = Simulation { removed: &removed, shielded: if consolidation { &pass.shielded } else { &none } };
+    let sim = Simulation {
+        removed: &removed,
+        shielded: if consolidation { &pass.shielded } else { &none },
+        prepared: Some(&pass.prepared),
+    };
     let schedule = scheduler::simulate(pass.cluster, &pods, &pass.settings, &sim);
     if let Some(u) =
         schedule.unschedulable.iter().find(|u| moving.contains(&u.pod) || pass.deleting_pod_keys.contains(&u.pod))
