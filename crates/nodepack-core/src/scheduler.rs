@@ -110,7 +110,12 @@ pub fn provision(cluster: &Cluster, pending: &[Pod], settings: &Settings) -> Sch
 /// The removed nodes take no pods and no longer count against NodePool limits. `pending` may
 /// hold, besides pending pods, pods bound to a removed or deleting node (`node_name` set): they
 /// are the pods that must move, and are placed like pending ones.
-pub fn provision_without(cluster: &Cluster, removed: &BTreeSet<&str>, pending: &[Pod], settings: &Settings) -> Schedule {
+pub fn provision_without(
+    cluster: &Cluster,
+    removed: &BTreeSet<&str>,
+    pending: &[Pod],
+    settings: &Settings,
+) -> Schedule {
     let none = BTreeSet::new();
     simulate(cluster, pending, settings, &Simulation { removed, shielded: &none, prepared: None })
 }
@@ -168,7 +173,12 @@ fn daemon_pods(cluster: &Cluster) -> Vec<Pod> {
 }
 
 /// [`provision_without`] with Karpenter's consolidation-simulation rule for `shielded` nodes.
-pub(crate) fn simulate<'c>(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: &Simulation<'c>) -> Schedule {
+pub(crate) fn simulate<'c>(
+    cluster: &'c Cluster,
+    pending: &[Pod],
+    settings: &'c Settings,
+    sim: &Simulation<'c>,
+) -> Schedule {
     let mut s = Scheduler::new(cluster, pending, settings, Some(sim));
     s.solve();
     s.into_schedule()

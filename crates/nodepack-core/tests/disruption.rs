@@ -112,7 +112,10 @@ fn pdb_blocks_one_node_and_the_other_goes() {
     c.pdbs.push(pdb("db", "db", Some(IntOrPercent::Int(1)), None));
     let plan = disrupt(&c, NOW, &opts());
     assert_eq!(only_command(&plan).candidates, vec!["b"]);
-    assert_eq!(plan.blocked_reason("a"), Some(&BlockReason::Pdb { pod: "default/db-0".into(), pdb: "default/db".into() }));
+    assert_eq!(
+        plan.blocked_reason("a"),
+        Some(&BlockReason::Pdb { pod: "default/db-0".into(), pdb: "default/db".into() })
+    );
     assert_eq!(
         plan.blocked_reason("a").unwrap().to_string(),
         "PodDisruptionBudget default/db allows no eviction of pod default/db-0"
@@ -236,7 +239,10 @@ fn multi_node_merges_mixed_spot_and_on_demand() {
     let c = cluster(vec![pool("default")], types, nodes);
     let cmd = only_command(&disrupt(&c, NOW, &opts())).clone();
     assert_eq!(cmd.candidates.len(), 3);
-    assert_eq!((cmd.replacements[0].instance_type.as_str(), cmd.replacements[0].capacity_type.as_str()), ("small", "spot"));
+    assert_eq!(
+        (cmd.replacements[0].instance_type.as_str(), cmd.replacements[0].capacity_type.as_str()),
+        ("small", "spot")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,9 +250,8 @@ fn multi_node_merges_mixed_spot_and_on_demand() {
 
 fn spot_catalog(cheaper: usize) -> Vec<InstanceType> {
     // `cheaper` small spot types under the big one's price, all big enough for the pod.
-    let mut types: Vec<InstanceType> = (0..cheaper)
-        .map(|i| itype(&format!("c{i:02}"), 2000, "0.50", Some(&format!("0.{:02}", 10 + i))))
-        .collect();
+    let mut types: Vec<InstanceType> =
+        (0..cheaper).map(|i| itype(&format!("c{i:02}"), 2000, "0.50", Some(&format!("0.{:02}", 10 + i)))).collect();
     types.push(itype("big", 8000, "1.00", Some("0.90")));
     types
 }
@@ -310,7 +315,13 @@ fn drift_replaces_with_several_nodes() {
     let mut p = pool("default");
     // The pool now only launches small nodes; the large node no longer matches.
     p.requirements.add(Requirement::new("node.kubernetes.io/instance-type", Operator::In, ["small"]).unwrap());
-    let n = node("big", "default", &types[1], "on-demand", vec![pod("web-0", 1500), pod("web-1", 1500), pod("web-2", 1500)]);
+    let n = node(
+        "big",
+        "default",
+        &types[1],
+        "on-demand",
+        vec![pod("web-0", 1500), pod("web-1", 1500), pod("web-2", 1500)],
+    );
     let c = cluster(vec![p], types, vec![n]);
     let plan = disrupt(&c, NOW, &opts());
     let cmd = only_command(&plan);
@@ -381,7 +392,9 @@ fn taint_drift_and_blocked_drift() {
     let c = cluster(vec![p2], types, vec![n]);
     let plan = disrupt(&c, NOW, &opts());
     assert!(plan.commands.is_empty());
-    assert!(matches!(plan.blocked_reason("n"), Some(BlockReason::PodWouldNotSchedule { pod, .. }) if pod == "default/web-0"));
+    assert!(
+        matches!(plan.blocked_reason("n"), Some(BlockReason::PodWouldNotSchedule { pod, .. }) if pod == "default/web-0")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,7 +437,10 @@ fn empty_node_waits_for_consolidate_after() {
     let c = cluster(vec![p], types, vec![n]);
     let plan = disrupt(&c, NOW, &opts());
     assert!(plan.commands.is_empty());
-    assert_eq!(plan.blocked_reason("n"), Some(&BlockReason::ConsolidateAfter { at: NOW + 20, remaining: Duration(20) }));
+    assert_eq!(
+        plan.blocked_reason("n"),
+        Some(&BlockReason::ConsolidateAfter { at: NOW + 20, remaining: Duration(20) })
+    );
     assert_eq!(only_command(&disrupt(&c, NOW + 20, &opts())).reason, Reason::Empty);
 }
 
@@ -451,7 +467,10 @@ fn pod_event_fallback_uses_latest_pod() {
     n.last_pod_event = None;
     let c = cluster(vec![p], types, vec![n]);
     let plan = disrupt(&c, NOW, &opts());
-    assert_eq!(plan.blocked_reason("big"), Some(&BlockReason::ConsolidateAfter { at: NOW + 240, remaining: Duration(240) }));
+    assert_eq!(
+        plan.blocked_reason("big"),
+        Some(&BlockReason::ConsolidateAfter { at: NOW + 240, remaining: Duration(240) })
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,7 +601,8 @@ fn pending_pods_take_the_room_first() {
 fn budgets_limit_empty_deletions() {
     let types = vec![small()];
     let mut p = pool("default");
-    p.disruption.budgets = vec![Budget { nodes: BudgetNodes::Percent(30), reasons: vec![], schedule: None, duration: None }];
+    p.disruption.budgets =
+        vec![Budget { nodes: BudgetNodes::Percent(30), reasons: vec![], schedule: None, duration: None }];
     let nodes = (0..10).map(|i| node(&format!("e{i}"), "default", &types[0], "on-demand", vec![])).collect();
     let c = cluster(vec![p], types, nodes);
     let plan = disrupt(&c, NOW, &opts());
@@ -598,7 +618,8 @@ fn budgets_limit_empty_deletions() {
 fn zero_budget_blocks_and_deleting_nodes_use_budget() {
     let types = vec![small(), large()];
     let mut p = pool("default");
-    p.disruption.budgets = vec![Budget { nodes: BudgetNodes::Count(1), reasons: vec![], schedule: None, duration: None }];
+    p.disruption.budgets =
+        vec![Budget { nodes: BudgetNodes::Count(1), reasons: vec![], schedule: None, duration: None }];
     let mut going = node("going", "default", &types[0], "on-demand", vec![]);
     going.deleting = true;
     let big = node("big", "default", &types[1], "on-demand", vec![pod("web-0", 500)]);
@@ -654,7 +675,8 @@ fn expiration_ignores_budgets_and_do_not_disrupt() {
     let types = vec![small()];
     let mut p = pool("default");
     p.expire_after = Some(Duration::hours(24));
-    p.disruption.budgets = vec![Budget { nodes: BudgetNodes::Count(0), reasons: vec![], schedule: None, duration: None }];
+    p.disruption.budgets =
+        vec![Budget { nodes: BudgetNodes::Count(0), reasons: vec![], schedule: None, duration: None }];
     let mut old = node("old", "default", &types[0], "on-demand", vec![pod("web-0", 500)]);
     old.annotations.insert("karpenter.sh/do-not-disrupt".into(), "true".into());
     old.created = NOW - 86_400;
@@ -663,7 +685,10 @@ fn expiration_ignores_budgets_and_do_not_disrupt() {
     let c = cluster(vec![p], types, vec![old, young]);
     let plan = disrupt(&c, NOW, &opts());
     let cmd = only_command(&plan);
-    assert_eq!((cmd.reason, cmd.decision, cmd.candidates.clone()), (Reason::Expired, Decision::Delete, vec!["old".to_string()]));
+    assert_eq!(
+        (cmd.reason, cmd.decision, cmd.candidates.clone()),
+        (Reason::Expired, Decision::Delete, vec!["old".to_string()])
+    );
     // The expired node is deleting now: it uses the (zero) budget, and is not listed as blocked.
     assert!(plan.blocked_reason("old").is_none());
     assert!(matches!(plan.blocked_reason("young"), Some(BlockReason::Budget { .. })));
@@ -713,7 +738,10 @@ fn node_level_blocks() {
     assert_eq!(plan.blocked_reason("nominated"), Some(&BlockReason::Nominated));
     assert_eq!(plan.blocked_reason("initializing"), Some(&BlockReason::NotInitialized));
     assert_eq!(plan.blocked_reason("orphan"), Some(&BlockReason::UnknownNodePool { pool: "gone".into() }));
-    assert_eq!(plan.blocked_reason("unknown"), Some(&BlockReason::UnknownInstanceType { instance_type: "mystery".into() }));
+    assert_eq!(
+        plan.blocked_reason("unknown"),
+        Some(&BlockReason::UnknownInstanceType { instance_type: "mystery".into() })
+    );
     let names: Vec<&str> = plan.blocked.iter().map(|b| b.node.as_str()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -728,7 +756,8 @@ fn single_node_interleaves_pools() {
     let types = vec![small(), large()];
     // Pool "b" has the most valuable candidate; pool "a" the second. Pool b's budget is 0.
     let mut pb = pool("b");
-    pb.disruption.budgets = vec![Budget { nodes: BudgetNodes::Count(0), reasons: vec![], schedule: None, duration: None }];
+    pb.disruption.budgets =
+        vec![Budget { nodes: BudgetNodes::Count(0), reasons: vec![], schedule: None, duration: None }];
     let nodes = vec![
         node("a1", "a", &types[1], "on-demand", vec![pod("web-0", 500), pod("web-1", 500)]),
         node("b1", "b", &types[1], "on-demand", vec![pod("api-0", 500)]),

@@ -136,7 +136,8 @@ fn time_pass(label: &str, cluster: &Cluster) -> f64 {
         best = best.min(t.elapsed().as_secs_f64());
         assert_eq!(again, plan);
     }
-    let cmds: Vec<String> = plan.commands.iter().map(|c| format!("{} {} x{}", c.reason, c.decision, c.candidates.len())).collect();
+    let cmds: Vec<String> =
+        plan.commands.iter().map(|c| format!("{} {} x{}", c.reason, c.decision, c.candidates.len())).collect();
     eprintln!(
         "{label}: {} nodes, {pods} pods: {:.1} ms, commands {cmds:?}, blocked {}",
         cluster.nodes.len(),

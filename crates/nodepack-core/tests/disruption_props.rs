@@ -87,9 +87,29 @@ fn node_spec() -> impl Strategy<Value = NodeSpec> {
             prop::bool::weighted(0.06),
         ),
     )
-        .prop_map(|((pool, ty, spot, zone_b), pods, event_age, (uninitialized, deleting, nominated, node_dnd, drifted, old))| {
-            NodeSpec { pool, ty, spot, zone_b, pods, event_age, uninitialized, deleting, nominated, node_dnd, drifted, old }
-        })
+        .prop_map(
+            |(
+                (pool, ty, spot, zone_b),
+                pods,
+                event_age,
+                (uninitialized, deleting, nominated, node_dnd, drifted, old),
+            )| {
+                NodeSpec {
+                    pool,
+                    ty,
+                    spot,
+                    zone_b,
+                    pods,
+                    event_age,
+                    uninitialized,
+                    deleting,
+                    nominated,
+                    node_dnd,
+                    drifted,
+                    old,
+                }
+            },
+        )
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -152,7 +172,10 @@ fn build(case: &Case) -> (Cluster, DisruptionOptions) {
                 0 => vec![b(BudgetNodes::Percent(100), vec![])],
                 1 => vec![b(BudgetNodes::Percent(30), vec![])],
                 2 => vec![b(BudgetNodes::Count(1), vec![])],
-                3 => vec![b(BudgetNodes::Percent(0), vec![DisruptionReason::Underutilized]), b(BudgetNodes::Count(2), vec![])],
+                3 => vec![
+                    b(BudgetNodes::Percent(0), vec![DisruptionReason::Underutilized]),
+                    b(BudgetNodes::Count(2), vec![]),
+                ],
                 4 => vec![b(BudgetNodes::Count(0), vec![DisruptionReason::Empty, DisruptionReason::Drifted])],
                 _ => vec![Budget {
                     nodes: BudgetNodes::Count(0),
@@ -266,7 +289,8 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     let (cluster, options) = build(case);
     let plan = disrupt(&cluster, NOW, &options);
     if std::env::var("NODEPACK_PROP_STATS").is_ok() {
-        let kinds: Vec<String> = plan.commands.iter().map(|c| format!("{}/{}/{}", c.reason, c.decision, c.candidates.len())).collect();
+        let kinds: Vec<String> =
+            plan.commands.iter().map(|c| format!("{}/{}/{}", c.reason, c.decision, c.candidates.len())).collect();
         eprintln!("STATS nodes={} blocked={} cmds={:?}", cluster.nodes.len(), plan.blocked.len(), kinds);
     }
 
@@ -302,7 +326,12 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
 
         // Never touches a node that must not be disrupted.
         for n in &cands {
-            prop_assert!(must_not_disrupt(&marked, n).is_none(), "{} disrupted although {:?}", n.name, must_not_disrupt(&marked, n));
+            prop_assert!(
+                must_not_disrupt(&marked, n).is_none(),
+                "{} disrupted although {:?}",
+                n.name,
+                must_not_disrupt(&marked, n)
+            );
         }
 
         // Never beyond a budget.
@@ -313,7 +342,14 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             *per_pool.entry(n.node_pool().unwrap()).or_default() += 1;
         }
         for (pool, used) in per_pool {
-            prop_assert!(used <= budgets.remaining(pool), "{} takes {} of {} {:?} budget", pool, used, budgets.remaining(pool), reason);
+            prop_assert!(
+                used <= budgets.remaining(pool),
+                "{} takes {} of {} {:?} budget",
+                pool,
+                used,
+                budgets.remaining(pool),
+                reason
+            );
         }
 
         // Savings add up, and consolidation never raises the cost.
@@ -345,7 +381,8 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             n.labels.insert("kubernetes.io/hostname".into(), n.name.clone());
             post.nodes.push(n);
         }
-        let mut moving: Vec<Pod> = cands.iter().flat_map(|n| n.pods.iter()).filter(|p| !p.is_daemon()).cloned().collect();
+        let mut moving: Vec<Pod> =
+            cands.iter().flat_map(|n| n.pods.iter()).filter(|p| !p.is_daemon()).cloned().collect();
         let moving_keys: BTreeSet<String> = moving.iter().map(Pod::key).collect();
         for n in marked.nodes.iter().filter(|n| n.deleting) {
             moving.extend(n.pods.iter().filter(|p| !p.is_daemon() && p.do_not_disrupt_annotation().is_none()).cloned());

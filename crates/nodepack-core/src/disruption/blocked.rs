@@ -181,7 +181,11 @@ impl fmt::Display for BlockReason {
             }
             Pdb { pod, pdb } => write!(f, "PodDisruptionBudget {pdb} allows no eviction of pod {pod}"),
             MultiplePdbs { pod, pdbs } => {
-                write!(f, "pod {pod} is covered by several PodDisruptionBudgets ({}), which eviction refuses", pdbs.join(", "))
+                write!(
+                    f,
+                    "pod {pod} is covered by several PodDisruptionBudgets ({}), which eviction refuses",
+                    pdbs.join(", ")
+                )
             }
             Budget { pool, reason } => {
                 write!(f, "NodePool {pool}'s disruption budget allows no more {} disruptions now", reason.as_str())

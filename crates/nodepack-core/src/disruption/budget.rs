@@ -172,7 +172,9 @@ mod tests {
 
     #[test]
     fn percentages_round_up() {
-        let pct = |p, n| allowed_disruptions(&pool_with(vec![budget(BudgetNodes::Percent(p))]), 0, n, DisruptionReason::Empty);
+        let pct = |p, n| {
+            allowed_disruptions(&pool_with(vec![budget(BudgetNodes::Percent(p))]), 0, n, DisruptionReason::Empty)
+        };
         assert_eq!(pct(0, 10), 0);
         assert_eq!(pct(30, 10), 3);
         assert_eq!(pct(30, 11), 4);
@@ -212,7 +214,10 @@ mod tests {
         // A schedule without a duration is never active.
         let mut no_duration = budget(BudgetNodes::Count(0));
         no_duration.schedule = Some("* * * * *".into());
-        assert_eq!(allowed_disruptions(&pool_with(vec![no_duration]), monday_10am, 20, DisruptionReason::Empty), u32::MAX);
+        assert_eq!(
+            allowed_disruptions(&pool_with(vec![no_duration]), monday_10am, 20, DisruptionReason::Empty),
+            u32::MAX
+        );
     }
 
     #[test]
@@ -230,10 +235,8 @@ mod tests {
 
     #[test]
     fn mapping_subtracts_disrupting_nodes() {
-        let mut cluster = Cluster {
-            node_pools: vec![pool_with(vec![budget(BudgetNodes::Percent(30))])],
-            ..Default::default()
-        };
+        let mut cluster =
+            Cluster { node_pools: vec![pool_with(vec![budget(BudgetNodes::Percent(30))])], ..Default::default() };
         for i in 0..10 {
             cluster.nodes.push(node(&format!("n{i}")));
         }

@@ -72,7 +72,10 @@ impl<'c> Replacement<'c> {
 
     fn offers(&self, ct: &str) -> bool {
         self.options.iter().any(|&o| {
-            self.it(o).offerings.iter().any(|of| of.available && of.capacity_type == ct && of.compatible_with(&self.reqs))
+            self.it(o)
+                .offerings
+                .iter()
+                .any(|of| of.available && of.capacity_type == ct && of.compatible_with(&self.reqs))
         })
     }
 
@@ -161,7 +164,9 @@ pub(crate) fn compute_consolidation(pass: &Pass<'_>, cands: &[&Candidate<'_>]) -
         }
         // The price filter assumed spot where spot is possible: do not fall back to on-demand.
         // (Only when some option offers spot: a claim that cannot launch decides nothing.)
-        if rep.capacity_type_allows(label::SPOT) && rep.capacity_type_allows(label::ON_DEMAND) && rep.offers(label::SPOT)
+        if rep.capacity_type_allows(label::SPOT)
+            && rep.capacity_type_allows(label::ON_DEMAND)
+            && rep.offers(label::SPOT)
         {
             rep.reqs.add(Requirement::single(label::CAPACITY_TYPE, label::SPOT));
         }
@@ -186,7 +191,9 @@ pub(crate) fn filter_out_same_instance_type(
         let own = it
             .offerings
             .iter()
-            .filter(|o| Some(o.zone.as_str()) == c.node.zone() && Some(o.capacity_type.as_str()) == c.node.capacity_type())
+            .filter(|o| {
+                Some(o.zone.as_str()) == c.node.zone() && Some(o.capacity_type.as_str()) == c.node.capacity_type()
+            })
             .map(|o| o.price)
             .min();
         let e = price_by_type.entry(it.name.as_str()).or_insert(None);

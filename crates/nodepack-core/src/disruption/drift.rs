@@ -25,14 +25,22 @@ pub(crate) fn run(pass: &mut Pass<'_>) -> Option<Command> {
     let mut found = None;
     for c in empty.into_iter().chain(busy) {
         if budgets.remaining(&c.pool.name) == 0 {
-            blocked.push((c.name().to_string(), BlockReason::Budget { pool: c.pool.name.clone(), reason: DisruptionReason::Drifted }));
+            blocked.push((
+                c.name().to_string(),
+                BlockReason::Budget { pool: c.pool.name.clone(), reason: DisruptionReason::Drifted },
+            ));
             continue;
         }
         match simulate(pass, &[c], false) {
             Err(r) => blocked.push((c.name().to_string(), r)),
             Ok(schedule) => {
                 let new_cost: Price = schedule.node_claims.iter().map(|n| n.price).sum();
-                found = Some(Command::new(Reason::Drifted, vec![c.node.name.clone()], schedule.node_claims, c.price - new_cost));
+                found = Some(Command::new(
+                    Reason::Drifted,
+                    vec![c.node.name.clone()],
+                    schedule.node_claims,
+                    c.price - new_cost,
+                ));
                 break;
             }
         }

@@ -11,7 +11,8 @@ use crate::price::Price;
 
 pub(crate) fn run(pass: &mut Pass<'_>) -> Option<Command> {
     let mut budgets = BudgetMapping::build(pass.cluster, pass.now, DisruptionReason::Empty);
-    let mut cands: Vec<&Candidate<'_>> = pass.candidates.iter().filter(|c| c.is_empty() && c.emptiness.is_ok()).collect();
+    let mut cands: Vec<&Candidate<'_>> =
+        pass.candidates.iter().filter(|c| c.is_empty() && c.emptiness.is_ok()).collect();
     sort_by_savings_ratio(&mut cands);
     let mut chosen = vec![];
     let mut blocked = vec![];

@@ -32,7 +32,8 @@ pub(crate) fn commands(cluster: &Cluster, nodes: &[&Node]) -> Vec<Command> {
         .iter()
         .map(|n| {
             let pool = n.node_pool().unwrap_or_default();
-            let it = n.instance_type().and_then(|name| cluster.instance_types_for(pool).iter().find(|t| t.name == name));
+            let it =
+                n.instance_type().and_then(|name| cluster.instance_types_for(pool).iter().find(|t| t.name == name));
             Command::new(Reason::Expired, vec![n.name.clone()], vec![], node_price(n, it))
         })
         .collect()

@@ -82,7 +82,11 @@ impl<'c> PdbLimits<'c> {
                 }
                 let pending_selected = pending.iter().filter(|p| p.node_name.is_none() && selects(pdb, p)).count();
                 let expected = healthy + pending_selected as i64;
-                PdbStatus { pdb, allowed: disruptions_allowed(pdb, expected, healthy), fully_blocking: fully_blocking(pdb) }
+                PdbStatus {
+                    pdb,
+                    allowed: disruptions_allowed(pdb, expected, healthy),
+                    fully_blocking: fully_blocking(pdb),
+                }
             })
             .collect();
         PdbLimits { items }
@@ -102,7 +106,10 @@ impl<'c> PdbLimits<'c> {
         }
         let m = self.matching(pod);
         if m.len() > 1 {
-            return Some(BlockReason::MultiplePdbs { pod: pod.key(), pdbs: m.iter().map(|s| pdb_key(s.pdb)).collect() });
+            return Some(BlockReason::MultiplePdbs {
+                pod: pod.key(),
+                pdbs: m.iter().map(|s| pdb_key(s.pdb)).collect(),
+            });
         }
         m.first().filter(|s| s.allowed <= 0).map(|s| BlockReason::Pdb { pod: pod.key(), pdb: pdb_key(s.pdb) })
     }

@@ -17,7 +17,11 @@ use crate::scheduler::{self, Simulation};
 /// The move is refused (`Err`) when a pod that must move (from a candidate or a deleting node)
 /// would not schedule, or when a candidate's pod would land on a node that is not initialized
 /// (Karpenter's `UninitializedNodeError`). Pending pods that stay pending do not matter.
-pub(crate) fn simulate(pass: &Pass<'_>, candidates: &[&Candidate<'_>], consolidation: bool) -> Result<Schedule, BlockReason> {
+pub(crate) fn simulate(
+    pass: &Pass<'_>,
+    candidates: &[&Candidate<'_>],
+    consolidation: bool,
+) -> Result<Schedule, BlockReason> {
     let removed: BTreeSet<&str> = candidates.iter().map(|c| c.name()).collect();
     let mut pods: Vec<Pod> = pass.pending.clone();
     let mut moving: BTreeSet<String> = BTreeSet::new();
@@ -43,8 +47,7 @@ pub(crate) fn simulate(pass: &Pass<'_>, candidates: &[&Candidate<'_>], consolida
         return Err(BlockReason::PodWouldNotSchedule { pod: u.pod.clone(), reason: u.reason.clone() });
     }
     for placed in &schedule.existing_nodes {
-        let uninitialized =
-            pass.node(&placed.name).is_some_and(|n| n.node_pool().is_some() && !n.initialized);
+        let uninitialized = pass.node(&placed.name).is_some_and(|n| n.node_pool().is_some() && !n.initialized);
         if uninitialized && placed.pods.iter().any(|p| moving.contains(p)) {
             return Err(BlockReason::UninitializedDestination { node: placed.name.clone() });
         }

@@ -31,7 +31,10 @@ pub(crate) fn run(pass: &mut Pass<'_>) -> Option<Command> {
     for c in cands {
         let name = c.name().to_string();
         if budgets.remaining(&c.pool.name) == 0 {
-            blocked.push((name, BlockReason::Budget { pool: c.pool.name.clone(), reason: DisruptionReason::Underutilized }));
+            blocked.push((
+                name,
+                BlockReason::Budget { pool: c.pool.name.clone(), reason: DisruptionReason::Underutilized },
+            ));
             continue;
         }
         if let Err(r) = can_pass_threshold(&pass.totals, c) {
@@ -142,10 +145,6 @@ impl<'c> Prefilter<'c> {
         if excess == [0; 3] {
             return false;
         }
-        !self
-            .types
-            .iter()
-            .take_while(|(p, _)| *p < c.price)
-            .any(|(_, alloc)| (0..3).all(|i| alloc[i] >= excess[i]))
+        !self.types.iter().take_while(|(p, _)| *p < c.price).any(|(_, alloc)| (0..3).all(|i| alloc[i] >= excess[i]))
     }
 }

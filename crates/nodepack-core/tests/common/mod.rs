@@ -14,7 +14,10 @@ pub fn price(s: &str) -> Price {
 }
 
 pub fn res(cpu_milli: i64, mem_gib: i64, pods: i64) -> Resources {
-    Resources::new().with(ResourceName::Cpu, cpu_milli).with(ResourceName::Memory, mem_gib << 30).with(ResourceName::Pods, pods)
+    Resources::new()
+        .with(ResourceName::Cpu, cpu_milli)
+        .with(ResourceName::Memory, mem_gib << 30)
+        .with(ResourceName::Pods, pods)
 }
 
 /// An instance type with on-demand (and optionally spot) offerings in `zone-a`.
@@ -69,7 +72,8 @@ pub fn node(name: &str, pool: &str, it: &InstanceType, capacity_type: &str, pods
 /// A pool that may disrupt every node at once (budgets are tested on their own).
 pub fn pool(name: &str) -> NodePool {
     let mut p = NodePool::new(name);
-    p.disruption.budgets = vec![Budget { nodes: BudgetNodes::Percent(100), reasons: vec![], schedule: None, duration: None }];
+    p.disruption.budgets =
+        vec![Budget { nodes: BudgetNodes::Percent(100), reasons: vec![], schedule: None, duration: None }];
     p
 }
 
@@ -77,7 +81,12 @@ pub fn cluster(pools: Vec<NodePool>, types: Vec<InstanceType>, nodes: Vec<Node>)
     Cluster { node_pools: pools, instance_types: Arc::new(types), nodes, ..Default::default() }
 }
 
-pub fn pdb(name: &str, app: &str, min_available: Option<IntOrPercent>, max_unavailable: Option<IntOrPercent>) -> PodDisruptionBudget {
+pub fn pdb(
+    name: &str,
+    app: &str,
+    min_available: Option<IntOrPercent>,
+    max_unavailable: Option<IntOrPercent>,
+) -> PodDisruptionBudget {
     let mut l = Labels::new();
     l.insert("app".into(), app.into());
     PodDisruptionBudget {
