@@ -356,11 +356,12 @@ impl<'c> Scheduler<'c> {
         // deleting node), then order them as Karpenter's queue does, with the pod key as the
         // final tie-break so input order never matters.
         let removed = |name: &str| sim.is_some_and(|s| s.removed.contains(name));
-        let moving = |p: &Pod| {
-            p.node_name.as_deref().is_some_and(|n| {
-                sim.is_some() && (removed(n) || cluster.nodes.iter().any(|x| x.deleting && x.name == n))
-            })
+        let deleting: BTreeSet<&str> = match sim {
+            Some(_) => cluster.nodes.iter().filter(|n| n.deleting).map(|n| n.name.as_str()).collect(),
+            None => BTreeSet::new(),
         };
+        let moving =
+            |p: &Pod| p.node_name.as_deref().is_some_and(|n| sim.is_some() && (removed(n) || deleting.contains(n)));
         let mut pods: Vec<Pod> =
             pending.iter().filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p))).cloned().collect();
         pods.sort_by(|a, b| {

@@ -53,7 +53,7 @@ pub(crate) fn disruptions_allowed(pdb: &PodDisruptionBudget, expected: i64, heal
 fn scaled(v: IntOrPercent, total: i64) -> i64 {
     match v {
         IntOrPercent::Int(n) => n,
-        IntOrPercent::Percent(p) => (total.saturating_mul(i64::from(p)) + 99).div_euclid(100),
+        IntOrPercent::Percent(p) => total.saturating_mul(i64::from(p)).saturating_add(99).div_euclid(100),
     }
 }
 
