@@ -785,3 +785,63 @@ fn plan_does_not_depend_on_input_order() {
     let c2 = cluster(vec![pool("default")], types, nodes);
     assert_eq!(disrupt(&c1, NOW, &opts()), disrupt(&c2, NOW, &opts()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Simulations
+
+#[test]
+fn provision_without_places_the_pods_of_removed_nodes() {
+    let types = vec![small(), large()];
+    let a = node("a", "default", &types[1], "on-demand", vec![pod("web-0", 1000)]);
+    let b = node("b", "default", &types[1], "on-demand", vec![pod("api-0", 1000)]);
+    let c = cluster(vec![pool("default")], types, vec![a, b]);
+    let removed: std::collections::BTreeSet<&str> = ["a"].into_iter().collect();
+    // web-0 is still bound to `a`: it is a pod that must move.
+    let moving = c.nodes[0].pods.clone();
+    let s = provision_without(&c, &removed, &moving, &Settings::default());
+    assert!(s.node_claims.is_empty());
+    assert_eq!(s.placement_of("default/web-0"), Some(Ok("b")));
+    // A pod bound to a node that is neither removed nor deleting is not moving: ignored.
+    let s = provision_without(&c, &removed, &c.nodes[1].pods, &Settings::default());
+    assert_eq!(s.placement_of("default/api-0"), None);
+    // Both removed: a new node for both pods.
+    let removed: std::collections::BTreeSet<&str> = ["a", "b"].into_iter().collect();
+    let both: Vec<Pod> = c.nodes.iter().flat_map(|n| n.pods.clone()).collect();
+    let s = provision_without(&c, &removed, &both, &Settings::default());
+    assert_eq!(s.node_claims.len(), 1);
+    assert_eq!(s.node_claims[0].instance_type, "small");
+}
+
+#[test]
+fn pods_of_deleting_nodes_compete_for_room() {
+    let types = vec![large()];
+    let mut going = node("going", "default", &types[0], "on-demand", vec![pod("db-0", 6500)]);
+    going.deleting = true;
+    let a = node("a", "default", &types[0], "on-demand", vec![pod("web-0", 1000)]);
+    let b = node("b", "default", &types[0], "on-demand", vec![pod("api-0", 1000)]);
+    let c = cluster(vec![pool("default")], types.clone(), vec![going.clone(), a.clone(), b.clone()]);
+    // db-0 must land in every simulation: removing a leaves 7 cores on b for 7.5 cores of pods.
+    let plan = disrupt(&c, NOW, &opts());
+    assert!(plan.commands.is_empty(), "{:#?}", plan.commands);
+    assert_eq!(plan.blocked_reason("a"), Some(&BlockReason::NoCheaperReplacement { price: price("0.40") }));
+    // Protected by do-not-disrupt, db-0 is not rescheduled: a's pod fits on b.
+    going.pods[0].annotations.insert("karpenter.sh/do-not-disrupt".into(), "true".into());
+    let c = cluster(vec![pool("default")], types, vec![going, a, b]);
+    let plan = disrupt(&c, NOW, &opts());
+    assert_eq!(only_command(&plan).candidates, vec!["a"]);
+    assert_eq!(only_command(&plan).decision, Decision::Delete);
+}
+
+#[test]
+fn explicit_drift_is_ordered_by_time() {
+    let types = vec![small()];
+    let mut late = node("a-late", "default", &types[0], "on-demand", vec![pod("web-0", 500)]);
+    late.drifted_at = Some(NOW - 60);
+    let mut early = node("b-early", "default", &types[0], "on-demand", vec![pod("web-1", 500)]);
+    early.drifted_at = Some(NOW - 600);
+    let c = cluster(vec![pool("default")], types, vec![late, early]);
+    let cmd = only_command(&disrupt(&c, NOW, &opts())).clone();
+    assert_eq!((cmd.reason, cmd.candidates), (Reason::Drifted, vec!["b-early".to_string()]));
+    // Its pod fits on the other node: no replacement needed, and drift deletes.
+    assert_eq!(cmd.decision, Decision::Delete);
+}

@@ -87,7 +87,9 @@ pub fn allowed_disruptions(pool: &NodePool, now: i64, num_nodes: usize, reason: 
 ///
 /// For each pool: [`allowed_disruptions`] over the pool's managed, initialized nodes, minus those
 /// of them that are not ready or being deleted, never below zero. Pools not in the cluster's
-/// list allow nothing.
+/// list allow nothing. As in Karpenter, a node being deleted still counts in the total (Karpenter
+/// drops it only once its instance is terminated, a state nodepack does not model) and also uses
+/// up one disruption.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BudgetMapping {
     /// The reason the mapping is for.
