@@ -32,6 +32,10 @@ pub struct InstanceTypeMismatch {
     /// When a requirement excluded every type: the first key that did.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub requirement: Option<Incompatibility>,
+    /// Instance types that meet the requirements and would fit, but have no available offering
+    /// in the zones and capacity types allowed (so nothing can be launched for the pod).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub unavailable: Vec<String>,
     /// When `minValues` could not be met: the key and how many values were left.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub min_values: Option<MinValuesShortfall>,
@@ -201,6 +205,21 @@ impl fmt::Display for InstanceTypeMismatch {
             if s.resource == ResourceName::Cpu && s.requested >= 1_000_000_000 {
                 f.write_str(" (CPU request >= 1 Million, m vs M typo?)")?;
             }
+        }
+        if !self.unavailable.is_empty() {
+            const SHOWN: usize = 3;
+            let names: Vec<&str> = self.unavailable.iter().take(SHOWN).map(String::as_str).collect();
+            let more = self.unavailable.len().saturating_sub(SHOWN);
+            write!(
+                f,
+                "; {} would fit but {} no available offering",
+                names.join(", "),
+                if names.len() + more == 1 { "has" } else { "have" }
+            )?;
+            if more > 0 {
+                write!(f, " (and {more} more)")?;
+            }
+            f.write_str(" in the allowed zones and capacity types")?;
         }
         Ok(())
     }

@@ -947,6 +947,23 @@ impl<'c> Scheduler<'c> {
             }
         }
         mm.short = best;
+        if mm.short.is_some() {
+            // Types the pool admits that would fit but cannot be launched: say so, since an
+            // offering coming back (or another zone or capacity type) would place the pod.
+            let mut unavailable: Vec<&str> = tpl
+                .types
+                .iter()
+                .filter(|it| {
+                    it.requirements.intersects_ok(&tpl.requirements)
+                        && it.requirements.intersects_ok(reqs)
+                        && total.fits(it.allocatable())
+                        && !it.has_offering(reqs)
+                })
+                .map(|it| it.name.as_str())
+                .collect();
+            unavailable.sort_unstable();
+            mm.unavailable = unavailable.into_iter().map(str::to_string).collect();
+        }
     }
 
     fn into_schedule(mut self) -> Schedule {
