@@ -7,8 +7,10 @@
 #![warn(missing_docs)]
 
 pub mod aws_catalog;
+pub mod catalog;
 pub mod engine;
 pub mod kubelet;
+pub mod lint;
 pub mod manifest;
 pub mod output;
 pub mod report;

@@ -67,6 +67,39 @@ pub enum Command {
         /// The pod, as namespace/name (or name, in namespace default).
         pod: String,
     },
+    /// One disruption pass: which nodes Karpenter would delete or replace now, and which are blocked and why.
+    Disrupt {
+        #[command(flatten)]
+        inputs: Inputs,
+        #[command(flatten)]
+        scheduling: Scheduling,
+        /// The time of the pass, RFC 3339 (default: now).
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Karpenter's SpotToSpotConsolidation feature gate.
+        #[arg(long)]
+        spot_to_spot: bool,
+    },
+    /// Problems in the manifests: instance types that do not exist, pools that cannot launch, pods no pool takes.
+    Lint {
+        #[command(flatten)]
+        inputs: Inputs,
+    },
+    /// The instance types a NodePool or label selector admits, with allocatable and prices, cheapest first.
+    Catalog {
+        /// Manifests (repeatable; a directory, or - for standard input); without any, the built-in AWS catalog.
+        #[arg(short = 'f', long = "filename")]
+        files: Vec<String>,
+        /// A label selector on instance-type labels, as kubectl's (k=v, k!=v, k in (a,b), k notin (a), k, !k) plus k>n and k<n.
+        #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+        selector: Option<String>,
+        /// Only the types this NodePool admits (needs -f).
+        #[arg(long, value_name = "NAME")]
+        node_pool: Option<String>,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Replay a trace on a simulated clock: cost, nodes, pending time and every decision.
     Replay {
         /// The trace file (a nodepack.io/v1alpha1 Trace document).

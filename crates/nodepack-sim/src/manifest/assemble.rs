@@ -7,7 +7,7 @@ use nodepack_core::{Cluster, InstanceType, Pod};
 
 use super::kinds::{CatalogSpec, Obj, Workload};
 use super::yaml::Seg;
-use super::{CatalogSource, Inputs, LoadError, Loader, Origin};
+use super::{CatalogSource, Inputs, LoadError, Loader, Origin, WorkloadTemplate};
 use crate::aws_catalog::{aws_instance_types, AwsCatalogOptions, CatalogError};
 use crate::kubelet::KubeletConfig;
 
@@ -183,6 +183,7 @@ pub(super) fn assemble(mut loader: Loader) -> Result<Inputs, LoadError> {
         .collect();
 
     let mut owners = BTreeMap::new();
+    let mut workloads = Vec::new();
     let mut placed: Vec<Placed> = Vec::new();
     let mut generated: u64 = 0;
     for (i, (origin, obj)) in objects.iter().enumerate() {
@@ -201,6 +202,13 @@ pub(super) fn assemble(mut loader: Loader) -> Result<Inputs, LoadError> {
                         continue;
                     }
                 }
+                workloads.push(WorkloadTemplate {
+                    kind: w.kind.to_string(),
+                    namespace: w.namespace.clone(),
+                    name: w.name.clone(),
+                    replicas: w.copies,
+                    template: w.template.clone(),
+                });
                 let workload_ref = format!("{}/{}", w.kind, w.name);
                 let existing =
                     replicas_of.get(&(w.namespace.clone(), w.kind, w.name.clone())).cloned().unwrap_or_default();
@@ -285,6 +293,7 @@ pub(super) fn assemble(mut loader: Loader) -> Result<Inputs, LoadError> {
         traces,
         node_classes,
         owners,
+        workloads,
     })
 }
 

@@ -112,6 +112,24 @@ pub struct Inputs {
     /// Pod key (`namespace/name`) to the workload (`Deployment/api`) it was made from or, for a
     /// Pod document, the workload in the input it is a replica of.
     pub owners: BTreeMap<String, String>,
+    /// Every workload (Deployment, ReplicaSet, StatefulSet, Job) with its pod template, in the
+    /// order read, including those with no replica pending (for `lint`).
+    pub workloads: Vec<WorkloadTemplate>,
+}
+
+/// A workload's pod template, as [`Inputs::workloads`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadTemplate {
+    /// `Deployment`, `ReplicaSet`, `StatefulSet` or `Job`.
+    pub kind: String,
+    /// The namespace.
+    pub namespace: String,
+    /// The name.
+    pub name: String,
+    /// `spec.replicas` (`spec.parallelism` for a Job).
+    pub replicas: u64,
+    /// The pod every replica is (named after the workload).
+    pub template: Pod,
 }
 
 /// A problem in the input: where it is and what is wrong.

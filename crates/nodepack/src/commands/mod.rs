@@ -1,5 +1,8 @@
 //! The subcommands. Each returns the exit status, or an error for bad input (status 2).
 
+mod catalog;
+mod disrupt;
+mod lint;
 mod plan;
 mod replay;
 
@@ -30,6 +33,13 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
     match cli.command {
         Command::Plan { inputs, scheduling, fail_on_pending } => plan::plan(&inputs, &scheduling, fail_on_pending),
         Command::Explain { inputs, scheduling, pod } => plan::explain(&inputs, &scheduling, &pod),
+        Command::Disrupt { inputs, scheduling, now, spot_to_spot } => {
+            disrupt::disrupt(&inputs, &scheduling, now.as_deref(), spot_to_spot)
+        }
+        Command::Lint { inputs } => lint::lint(&inputs),
+        Command::Catalog { files, selector, node_pool, output } => {
+            catalog::catalog(&files, selector.as_deref(), node_pool.as_deref(), output)
+        }
         Command::Replay { trace, report, compare, time_compression, output } => {
             replay::replay(&trace, report.as_deref(), compare.as_deref(), time_compression, output)
         }
