@@ -1073,11 +1073,23 @@ impl<'c> Scheduler<'c> {
                     nodes.insert(n.name.clone(), Refusal::NodeDeleting);
                 }
             }
-            let cause = primary_cause(&node_pools, &nodes);
+            let cause =
+                self.selected_pool_taint(&data, &node_pools).unwrap_or_else(|| primary_cause(&node_pools, &nodes));
             let reason = summarize(&cause, &node_pools, &nodes);
             out.push(Unschedulable { pod: self.pod_keys[i].clone(), reason, cause, node_pools, nodes });
         }
         out
+    }
+
+    /// The taint refusal of a NodePool whose requirements the pod meets: the pool the pod asks
+    /// for, kept away only by a missing toleration. Taints are checked first, so such a refusal
+    /// would otherwise rank below a requirement mismatch of a pool the pod never selected.
+    fn selected_pool_taint(&self, data: &PodData, pools: &BTreeMap<String, Refusal>) -> Option<Refusal> {
+        let allow = |k: &str| self.allow.allows(k);
+        self.templates.iter().find_map(|t| {
+            let r = pools.get(&t.pool.name).filter(|r| matches!(r, Refusal::Taint { .. }))?;
+            t.requirements.first_conflict(&data.requirements, &allow).is_none().then(|| r.clone())
+        })
     }
 
     fn queue_order_with_ignored(&self) -> Vec<usize> {
@@ -1244,6 +1256,42 @@ fn primary_cause(pools: &BTreeMap<String, Refusal>, nodes: &BTreeMap<String, Ref
     best(pools).or_else(|| best(nodes)).unwrap_or(Refusal::NoNodePools)
 }
 
+/// When two or more NodePools all refused the pod over the same label, one line naming it and
+/// what each pool offers instead (a typo in a node selector reads best this way).
+fn one_label_summary(pools: &BTreeMap<String, Refusal>) -> Option<String> {
+    use crate::requirements::Incompatibility;
+    if pools.len() < 2 {
+        return None;
+    }
+    let mut key: Option<&str> = None;
+    let mut wanted: Option<&str> = None;
+    let mut offers = vec![];
+    for (name, r) in pools {
+        let Refusal::Requirement { incompatibility } = r else { return None };
+        let k = match incompatibility {
+            Incompatibility::NoCommonValue { key, wanted: w, offered } => {
+                wanted.get_or_insert(w.as_str());
+                offers.push(format!("{name} offers {offered}"));
+                key
+            }
+            Incompatibility::UndefinedLabel { key } => {
+                offers.push(format!("{name} does not define it"));
+                key
+            }
+        };
+        if *key.get_or_insert(k.as_str()) != k.as_str() {
+            return None;
+        }
+    }
+    let key = key?;
+    Some(match wanted {
+        Some(w) => {
+            format!("its node selector or affinity requires {w}, which no NodePool offers ({})", offers.join("; "))
+        }
+        None => format!("its node selector or affinity requires label {key:?}, which no NodePool defines"),
+    })
+}
+
 fn summarize(cause: &Refusal, pools: &BTreeMap<String, Refusal>, nodes: &BTreeMap<String, Refusal>) -> String {
     if pools.is_empty() {
         let n = nodes.len();
@@ -1252,6 +1300,9 @@ fn summarize(cause: &Refusal, pools: &BTreeMap<String, Refusal>, nodes: &BTreeMa
         } else {
             format!("no NodePool can launch a node for it, and no existing node fits ({n} refused; e.g. {cause})")
         };
+    }
+    if let Some(line) = one_label_summary(pools) {
+        return line;
     }
     let (name, _) = pools.iter().find(|(_, r)| *r == cause).expect("cause comes from pools");
     let others = pools.len() - 1;
