@@ -75,14 +75,15 @@ fn karpenter(c: &mut Criterion) {
     let mode = large();
     let (small, big): (Vec<usize>, Vec<usize>) = KARPENTER_BENCH_SIZES.iter().partition(|&&n| n <= 5_000);
     let mut sampled: Vec<Workload> = small.into_iter().map(karpenter_benchmark).collect();
-    for n in big {
-        match mode {
-            Large::Skip => {}
-            Large::OnePass => report(&karpenter_benchmark(n)),
-            Large::Sampled => sampled.push(karpenter_benchmark(n)),
-        }
+    if mode == Large::Sampled {
+        sampled.extend(big.iter().map(|&n| karpenter_benchmark(n)));
     }
     bench_sizes(c, "karpenter", sampled);
+    if mode == Large::OnePass {
+        for n in big {
+            report(&karpenter_benchmark(n));
+        }
+    }
 }
 
 fn aws_plain(c: &mut Criterion) {
