@@ -167,6 +167,32 @@ impl fmt::Display for InstanceTypeMismatch {
                 m.min_values, m.key, m.available
             );
         }
+        if !self.unavailable.is_empty() {
+            // Types would take the pod but cannot be launched: that is the cause to name first.
+            const SHOWN: usize = 3;
+            let names: Vec<&str> = self.unavailable.iter().take(SHOWN).map(String::as_str).collect();
+            let more = self.unavailable.len().saturating_sub(SHOWN);
+            f.write_str(&names.join(", "))?;
+            if more > 0 {
+                write!(f, " (and {more} more)")?;
+            }
+            write!(
+                f,
+                " would fit but {} no available offering in the allowed zones and capacity types",
+                if names.len() + more == 1 { "has" } else { "have" }
+            )?;
+            if let Some(s) = &self.short {
+                write!(
+                    f,
+                    "; the instance types that have one are too small ({} needed {}, the largest is {} on {})",
+                    s.resource,
+                    res(&s.resource, s.requested),
+                    res(&s.resource, s.largest),
+                    s.largest_instance_type
+                )?;
+            }
+            return Ok(());
+        }
         let what = match (self.requirements_met, self.fits, self.has_offering) {
             (false, false, false) => {
                 "no instance type met the requirements, had enough resources or had an available offering"
@@ -206,21 +232,6 @@ impl fmt::Display for InstanceTypeMismatch {
                 f.write_str(" (CPU request >= 1 Million, m vs M typo?)")?;
             }
         }
-        if !self.unavailable.is_empty() {
-            const SHOWN: usize = 3;
-            let names: Vec<&str> = self.unavailable.iter().take(SHOWN).map(String::as_str).collect();
-            let more = self.unavailable.len().saturating_sub(SHOWN);
-            write!(
-                f,
-                "; {} would fit but {} no available offering",
-                names.join(", "),
-                if names.len() + more == 1 { "has" } else { "have" }
-            )?;
-            if more > 0 {
-                write!(f, " (and {more} more)")?;
-            }
-            f.write_str(" in the allowed zones and capacity types")?;
-        }
         Ok(())
     }
 }
@@ -244,7 +255,7 @@ impl fmt::Display for Refusal {
             }
             Refusal::ResourceLimit { resource, limit, in_use, smallest_node } => write!(
                 f,
-                "{resource} limit reached: {} of {} in use, the smallest admissible node adds {}",
+                "{resource} limit reached: {} of {} in use, and the smallest node the pool could launch adds {} more",
                 res(resource, *in_use),
                 res(resource, *limit),
                 res(resource, *smallest_node)
