@@ -13,8 +13,8 @@ pub use disrupt_output::{format_rfc3339, BlockedOutput, CommandOutput, DisruptOu
 pub use lint_output::LintOutput;
 pub use plan_output::{ExplainOutput, PlanOutput, UnschedulableOutput};
 pub use replay_output::{
-    DecisionRecord, DisruptedCounts, PendingPod, Percentiles, ReplayComparison, ReplayOutput, ReplaySummary,
-    TimelinePoint, MAX_TIMELINE_POINTS,
+    DecisionRecord, DisruptedCounts, HistogramBucket, PendingPod, Percentiles, ReplayComparison, ReplayOutput,
+    ReplaySummary, TimelinePoint, MAX_TIMELINE_POINTS,
 };
 
 /// The output `version` of every document.

@@ -43,8 +43,11 @@ pub struct ReplaySummary {
     pub pods_scheduled: usize,
     /// Pods never bound (still pending at the end, or deleted while pending).
     pub pods_never_scheduled: usize,
-    /// How long pods waited for a node, over every time a pod became pending.
+    /// How long pods waited for a node, over every time a pod became pending (until it was
+    /// bound, deleted, or the trace ended).
     pub pending_seconds: Percentiles,
+    /// The same waits counted by how long they were.
+    pub pending_seconds_histogram: Vec<HistogramBucket>,
     /// Nodes launched (provisioning and disruption replacements).
     pub nodes_launched: usize,
     /// Nodes removed by disruption, by reason, and by spot interruption.
@@ -85,6 +88,34 @@ impl Percentiles {
             samples[r - 1]
         };
         Percentiles { p50: rank(50), p99: rank(99), max: samples[samples.len() - 1] }
+    }
+}
+
+/// How many waits fell in a range of seconds.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HistogramBucket {
+    /// The longest wait in this bucket, in seconds (`null` for the last, open-ended bucket);
+    /// the bucket starts after the previous one's.
+    pub up_to_seconds: Option<i64>,
+    /// How many waits.
+    pub count: usize,
+}
+
+/// The bucket bounds of [`HistogramBucket`]s: 0 s, 10 s, 30 s, 1 m, 2 m, 5 m, 15 m, 1 h, 6 h, more.
+pub const HISTOGRAM_BOUNDS: [i64; 9] = [0, 10, 30, 60, 120, 300, 900, 3600, 21_600];
+
+impl HistogramBucket {
+    /// The histogram of some waits.
+    pub fn histogram(samples: &[i64]) -> Vec<HistogramBucket> {
+        let mut out: Vec<HistogramBucket> =
+            HISTOGRAM_BOUNDS.iter().map(|b| HistogramBucket { up_to_seconds: Some(*b), count: 0 }).collect();
+        out.push(HistogramBucket { up_to_seconds: None, count: 0 });
+        for s in samples {
+            let i = HISTOGRAM_BOUNDS.iter().position(|b| s <= b).unwrap_or(HISTOGRAM_BOUNDS.len());
+            out[i].count += 1;
+        }
+        out
     }
 }
 

@@ -9,9 +9,7 @@ use nodepack_core::{
     Price, Reason, Taint,
 };
 
-use super::{
-    Batch, Ev, NodeMeta, Running, Simulation, DISRUPTED_TAINT, EVICTION_RETRY, UNAVAILABLE_OFFERING_TTL,
-};
+use super::{Batch, Ev, NodeMeta, Running, Simulation, DISRUPTED_TAINT, EVICTION_RETRY, UNAVAILABLE_OFFERING_TTL};
 use crate::engine::{stable_hash, Seconds, SplitMix64};
 use crate::output::DecisionRecord;
 
@@ -82,10 +80,33 @@ impl Simulation {
         Some(pod)
     }
 
-    /// Evicts a bound pod: its controller makes it again at once, pending.
+    /// Evicts a bound pod: its controller makes it again at once, pending. A pod a disruption
+    /// command planned onto one of its replacements goes there when it fits (kube-scheduler's
+    /// least-allocated scoring favours the new, empty node).
     fn evict(&mut self, key: &str, t: Seconds) {
         if let Some(p) = self.unbind(key, t) {
             self.make_pending(p, t);
+            if let Some(target) = self.planned.remove(key) {
+                self.try_bind(key, &target, t);
+            }
+        }
+    }
+
+    /// Binds a pending pod to a Ready node if the node tolerates it and has room.
+    fn try_bind(&mut self, key: &str, node: &str, t: Seconds) -> bool {
+        let Some(i) = self.node_index(node) else { return false };
+        let n = &self.cluster.nodes[i];
+        let Some(pod) = self.pending.get(key) else { return false };
+        let tolerated = n
+            .effective_taints()
+            .iter()
+            .filter(|t| t.effect != Effect::PreferNoSchedule)
+            .all(|t| pod.tolerations.iter().any(|tol| tol.tolerates(t)));
+        let selects = pod.strict_requirements().matches_labels(&n.labels);
+        if n.initialized && !n.deleting && tolerated && selects && pod.scheduling_requests().fits(&n.available()) {
+            self.bind(key, node, t)
+        } else {
+            false
         }
     }
 
@@ -159,9 +180,30 @@ impl Simulation {
         }
     }
 
-    /// One provisioning pass over the pending pods and the pods of deleting nodes.
+    /// Whether Karpenter's trigger controllers keep triggering: a pod is pending, or a node is
+    /// being disrupted with pods on it.
+    pub(super) fn wants_provisioning(&self) -> bool {
+        !self.pending.is_empty()
+            || self.cluster.nodes.iter().any(|n| n.deleting && n.pods.iter().any(|p| !p.is_daemon()))
+    }
+
+    /// Keeps a requeue 10 seconds ahead while Karpenter would keep triggering.
+    fn schedule_requeue(&mut self, t: Seconds) {
+        if self.requeue_at.is_none() && self.wants_provisioning() {
+            self.requeue_at = Some(t + super::TRIGGER_REQUEUE);
+            self.engine.schedule(t + super::TRIGGER_REQUEUE, Ev::Requeue);
+        }
+    }
+
+    /// One provisioning pass over the pending pods and the pods of deleting nodes (skipped when
+    /// nothing changed since the last one, which would decide the same).
     fn provision_pass(&mut self, t: Seconds) {
         self.expire_ice(t);
+        self.schedule_requeue(t);
+        if self.last_pass_version == Some(self.version) {
+            return;
+        }
+        let before = self.version;
         let mut pods: Vec<Pod> = self.pending.values().cloned().collect();
         for n in self.cluster.nodes.iter().filter(|n| n.deleting) {
             pods.extend(n.pods.iter().filter(|p| !p.is_daemon()).cloned());
@@ -198,12 +240,8 @@ impl Simulation {
                 self.nominated_until.insert(name, t + window);
             }
         }
-        if !schedule.unschedulable.is_empty() && self.retry_at.is_none() {
-            if let Some(&first) = self.ice.values().min() {
-                self.retry_at = Some(first);
-                self.engine.schedule(first, Ev::ProvisionRetry);
-            }
-        }
+        // A pass that changed nothing would decide the same next time, until something changes.
+        self.last_pass_version = (self.version == before).then_some(before);
     }
 
     /// Whether an offering can really be launched now (the trace's `offering` events).
@@ -238,7 +276,14 @@ impl Simulation {
                 let Some(it) = types.iter().find(|x| &x.name == name) else { continue };
                 for o in &it.offerings {
                     if o.available && o.compatible_with(&claim.requirements) {
-                        options.push((capacity_type_rank(&o.capacity_type), o.price, pos, o.zone.clone(), o.capacity_type.clone(), name.clone()));
+                        options.push((
+                            capacity_type_rank(&o.capacity_type),
+                            o.price,
+                            pos,
+                            o.zone.clone(),
+                            o.capacity_type.clone(),
+                            name.clone(),
+                        ));
                     }
                 }
             }
@@ -400,18 +445,10 @@ impl Simulation {
             .map(|(k, _)| k.clone())
             .collect();
         for key in nominated {
-            let Some(i) = self.node_index(name) else { break };
-            let n = &self.cluster.nodes[i];
-            let Some(pod) = self.pending.get(&key) else { continue };
-            let tolerated = n
-                .effective_taints()
-                .iter()
-                .filter(|t| t.effect != Effect::PreferNoSchedule)
-                .all(|t| pod.tolerations.iter().any(|tol| tol.tolerates(t)));
-            if !n.deleting && tolerated && pod.scheduling_requests().fits(&n.available()) {
-                self.bind(&key, name, t);
-            } else if let Some(st) = self.pods.get_mut(&key) {
-                st.nominated = None;
+            if !self.try_bind(&key, name, t) {
+                if let Some(st) = self.pods.get_mut(&key) {
+                    st.nominated = None;
+                }
             }
         }
         self.kube_all = true;
@@ -621,8 +658,14 @@ impl Simulation {
         let mut launched = vec![];
         let mut failed = false;
         for claim in cmd.replacements {
+            let pods = claim.pods.clone();
             match self.launch(claim, t, &reason) {
-                Some(name) => launched.push(name),
+                Some(name) => {
+                    for p in pods {
+                        self.planned.insert(p, name.clone());
+                    }
+                    launched.push(name)
+                }
                 None => {
                     failed = true;
                     break;
@@ -652,7 +695,8 @@ impl Simulation {
         } else {
             let id = self.next_command;
             self.next_command += 1;
-            self.running.insert(id, Running { reason, candidates: cmd.candidates, waiting: launched.into_iter().collect() });
+            self.running
+                .insert(id, Running { reason, candidates: cmd.candidates, waiting: launched.into_iter().collect() });
         }
     }
 
@@ -761,7 +805,8 @@ impl Simulation {
             .iter()
             .map(|b| {
                 let selects = |p: &Pod| b.namespace == p.namespace && b.selector.matches(&p.labels);
-                let healthy = self.cluster.nodes.iter().flat_map(|n| n.pods.iter()).filter(|p| selects(p)).count() as i64;
+                let healthy =
+                    self.cluster.nodes.iter().flat_map(|n| n.pods.iter()).filter(|p| selects(p)).count() as i64;
                 let expected = healthy + self.pending.values().filter(|p| selects(p)).count() as i64;
                 if expected == 0 {
                     return 0;
@@ -798,12 +843,8 @@ impl Simulation {
         }
         evicted.sort();
         // Pods waiting for this node wait no more.
-        let orphans: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|(_, st)| st.nominated.as_deref() == Some(name))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let orphans: Vec<String> =
+            self.pods.iter().filter(|(_, st)| st.nominated.as_deref() == Some(name)).map(|(k, _)| k.clone()).collect();
         for k in orphans {
             if let Some(st) = self.pods.get_mut(&k) {
                 st.nominated = None;
@@ -814,6 +855,7 @@ impl Simulation {
         }
         self.nominated_until.remove(name);
         self.drain_scheduled.remove(name);
+        self.planned.retain(|_, n| n != name);
         let interrupted = reason == "Interrupted";
         self.rec.disrupted.count(reason);
         self.rec.decision(DecisionRecord {
@@ -828,7 +870,8 @@ impl Simulation {
             ..Default::default()
         });
         // A command waiting for this node as a replacement fails: its candidates stay.
-        let failed: Vec<u64> = self.running.iter().filter(|(_, r)| r.waiting.contains(name)).map(|(id, _)| *id).collect();
+        let failed: Vec<u64> =
+            self.running.iter().filter(|(_, r)| r.waiting.contains(name)).map(|(id, _)| *id).collect();
         for id in failed {
             if let Some(r) = self.running.remove(&id) {
                 for c in &r.candidates {

@@ -58,6 +58,8 @@ pub const UNAVAILABLE_OFFERING_TTL: Seconds = 180;
 pub const EVICTION_RETRY: Seconds = 5;
 /// The taint Karpenter puts on the nodes of a disruption command.
 pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
+/// How often Karpenter's trigger controllers requeue a pending pod or a disrupted node.
+pub const TRIGGER_REQUEUE: Seconds = 10;
 
 /// Runs a trace to its end.
 pub fn replay(trace: Trace) -> Result<ReplayOutput, TraceError> {
@@ -87,8 +89,9 @@ enum Ev {
     KubeSchedule,
     /// The provisioning batcher checks whether its window has closed.
     BatchCheck,
-    /// Pods stayed pending because offerings were out: try again when Karpenter forgets that.
-    ProvisionRetry,
+    /// Karpenter's pod and node trigger controllers requeue every 10 seconds while a pod is
+    /// pending or a node is being disrupted, triggering the batcher again.
+    Requeue,
     /// A launched node becomes Ready.
     NodeReady(String),
     /// The disruption controller's loop.
@@ -195,7 +198,11 @@ struct Simulation {
     kube_scheduled: bool,
     kube_all: bool,
     kube_new: BTreeSet<String>,
-    retry_at: Option<Seconds>,
+    /// When the next requeue is, if one is scheduled.
+    requeue_at: Option<Seconds>,
+    /// The state version after the last provisioning pass: a pass over the same state would
+    /// decide the same, so it is skipped.
+    last_pass_version: Option<u64>,
 
     validating: Option<(Command, Seconds)>,
     running: BTreeMap<u64, Running>,
@@ -203,6 +210,8 @@ struct Simulation {
     /// The state version and the time until which a disruption pass would find nothing new.
     disrupt_idle: Option<(u64, Seconds)>,
     drain_scheduled: BTreeSet<String>,
+    /// Where disruption commands planned the pods of their candidates: pod → replacement node.
+    planned: BTreeMap<String, String>,
 
     /// Bumped at every change a disruption pass could see.
     version: u64,
@@ -246,12 +255,14 @@ impl Simulation {
             kube_scheduled: false,
             kube_all: false,
             kube_new: BTreeSet::new(),
-            retry_at: None,
+            requeue_at: None,
+            last_pass_version: None,
             validating: None,
             running: BTreeMap::new(),
             next_command: 0,
             disrupt_idle: None,
             drain_scheduled: BTreeSet::new(),
+            planned: BTreeMap::new(),
             version: 0,
             dirty: true,
             rates_dirty: true,
@@ -309,9 +320,9 @@ impl Simulation {
             Ev::PodDepart(key) => self.delete_pod(&key, t, false),
             Ev::KubeSchedule => self.kube_step(t),
             Ev::BatchCheck => self.batch_check(t),
-            Ev::ProvisionRetry => {
-                self.retry_at = None;
-                if !self.pending.is_empty() {
+            Ev::Requeue => {
+                self.requeue_at = None;
+                if self.wants_provisioning() {
                     self.trigger_batch(t);
                 }
             }
@@ -338,10 +349,8 @@ impl Simulation {
             Action::Apply(crate::trace::Apply::PodsCsv(csv)) => {
                 let pods = std::mem::take(&mut csv.pods);
                 if csv.dropped > 0 {
-                    self.warnings.push(format!(
-                        "{}: {} pods asking for a GPU left out (gpu: drop)",
-                        csv.file, csv.dropped
-                    ));
+                    self.warnings
+                        .push(format!("{}: {} pods asking for a GPU left out (gpu: drop)", csv.file, csv.dropped));
                 }
                 let b = self.csv_batches.len();
                 for (r, p) in pods.iter().enumerate() {
@@ -362,7 +371,10 @@ impl Simulation {
                 if self.workloads.contains_key(&key) {
                     self.scale_workload(&key, replicas, t).map_err(err)?;
                 } else {
-                    self.warn_event(index, format!("scale: no {} {}/{} to scale", target.kind, target.namespace, target.name));
+                    self.warn_event(
+                        index,
+                        format!("scale: no {} {}/{} to scale", target.kind, target.namespace, target.name),
+                    );
                 }
             }
             Action::Delete(refs) => {
@@ -433,6 +445,7 @@ impl Simulation {
     }
 
     /// Every pod is bound, pending or deleted; nothing is counted twice.
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     fn check_invariants(&self) -> Result<(), String> {
         let mut bound = 0usize;
         for n in &self.cluster.nodes {

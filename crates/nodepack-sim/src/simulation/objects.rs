@@ -13,7 +13,8 @@ use crate::trace::{str_at, ObjectRef};
 
 /// Kinds kept as definitions and loaded together (a NodePool needs its EC2NodeClass, the
 /// catalog, and its DaemonSets to be understood).
-const DEFINITION_KINDS: [&str; 6] = ["NodePool", "EC2NodeClass", "DaemonSet", "PodDisruptionBudget", "InstanceType", "Catalog"];
+const DEFINITION_KINDS: [&str; 6] =
+    ["NodePool", "EC2NodeClass", "DaemonSet", "PodDisruptionBudget", "InstanceType", "Catalog"];
 /// Kinds that make pods.
 const WORKLOAD_KINDS: [&str; 4] = ["Deployment", "StatefulSet", "ReplicaSet", "Job"];
 /// Kinds that have no namespace.
@@ -120,8 +121,11 @@ impl Simulation {
         t: Seconds,
     ) {
         let now = self.epoch + t;
-        let changed_classes: BTreeSet<&String> =
-            old_classes.iter().filter(|(k, v)| self.node_classes.get(*k).is_some_and(|n| n != *v)).map(|(k, _)| k).collect();
+        let changed_classes: BTreeSet<&String> = old_classes
+            .iter()
+            .filter(|(k, v)| self.node_classes.get(*k).is_some_and(|n| n != *v))
+            .map(|(k, _)| k)
+            .collect();
         for pool in &self.cluster.node_pools {
             let Some(old) = old_pools.iter().find(|p| p.name == pool.name) else { continue };
             let template_changed = old.labels != pool.labels
@@ -146,22 +150,30 @@ impl Simulation {
 
     /// The catalog Karpenter sees: the loaded one, less the offerings its unavailable-offerings
     /// cache holds.
+    ///
+    /// The instance types are trimmed to those some NodePool admits or some node runs, plus one
+    /// type for each distinct set of label keys (so that the label keys the catalog defines, which
+    /// pods may select on, stay the same): the others can never be launched, and leaving them out
+    /// spares every provisioning pass and disruption simulation the work of looking at them.
     pub(super) fn refresh_catalog(&mut self) {
         let ice: BTreeSet<(&str, &str, &str)> =
             self.ice.keys().map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str())).collect();
-        let mark = |types: &Arc<Vec<InstanceType>>| -> Arc<Vec<InstanceType>> {
-            if ice.is_empty() {
-                return types.clone();
-            }
-            let names: BTreeSet<&str> = ice.iter().map(|k| k.0).collect();
-            if !types.iter().any(|t| names.contains(t.name.as_str())) {
-                return types.clone();
-            }
-            let mut v: Vec<InstanceType> = types.as_ref().clone();
-            for it in &mut v {
-                if !names.contains(it.name.as_str()) {
-                    continue;
+        let templates: Vec<nodepack_core::Requirements> =
+            self.cluster.node_pools.iter().map(NodePool::template_requirements).collect();
+        let running: BTreeSet<&str> = self.cluster.nodes.iter().filter_map(Node::instance_type).collect();
+        let view = |types: &Arc<Vec<InstanceType>>| -> Arc<Vec<InstanceType>> {
+            let mut key_sets: BTreeSet<Vec<&str>> = BTreeSet::new();
+            let mut v: Vec<InstanceType> = vec![];
+            for it in types.iter() {
+                let keys: Vec<&str> = it.requirements.keys().collect();
+                let admitted = templates.iter().any(|r| it.requirements.intersects_ok(r));
+                let new_keys = !key_sets.contains(&keys);
+                if admitted || new_keys || running.contains(it.name.as_str()) {
+                    key_sets.insert(keys);
+                    v.push(it.clone());
                 }
+            }
+            for it in &mut v {
                 for o in &mut it.offerings {
                     if ice.contains(&(it.name.as_str(), o.zone.as_str(), o.capacity_type.as_str())) {
                         o.available = false;
@@ -170,8 +182,8 @@ impl Simulation {
             }
             Arc::new(v)
         };
-        self.cluster.instance_types = mark(&self.base_types);
-        self.cluster.pool_instance_types = self.base_pool_types.iter().map(|(k, v)| (k.clone(), mark(v))).collect();
+        self.cluster.instance_types = view(&self.base_types);
+        self.cluster.pool_instance_types = self.base_pool_types.iter().map(|(k, v)| (k.clone(), view(v))).collect();
         self.version += 1;
     }
 
@@ -195,7 +207,8 @@ impl Simulation {
                 self.workloads.insert(key.clone(), Workload { doc, pods: BTreeSet::new() });
                 for pod in inputs.pending {
                     if self.pods.contains_key(&pod.key()) {
-                        self.warnings.push(format!("{origin}: pod {} already exists; the new one is ignored", pod.key()));
+                        self.warnings
+                            .push(format!("{origin}: pod {} already exists; the new one is ignored", pod.key()));
                         continue;
                     }
                     self.add_pod(pod, Some(key.clone()), t);
@@ -206,7 +219,12 @@ impl Simulation {
     }
 
     /// Changes a workload's replica count: new replicas are pending, the highest-numbered ones go.
-    pub(super) fn scale_workload(&mut self, key: &(String, String, String), replicas: i64, t: Seconds) -> Result<(), String> {
+    pub(super) fn scale_workload(
+        &mut self,
+        key: &(String, String, String),
+        replicas: i64,
+        t: Seconds,
+    ) -> Result<(), String> {
         let Some(w) = self.workloads.get_mut(key) else { return Ok(()) };
         let field = if key.0 == "Job" { "parallelism" } else { "replicas" };
         if let Some(spec) = w.doc.get_mut("spec").and_then(Value::as_mapping_mut) {
@@ -233,7 +251,8 @@ impl Simulation {
             return Ok(());
         }
         let doc = w.doc.clone();
-        let inputs = manifest::load_values(&format!("{} {}/{}", key.0, key.1, key.2), &[doc]).map_err(|e| e.to_string())?;
+        let inputs =
+            manifest::load_values(&format!("{} {}/{}", key.0, key.1, key.2), &[doc]).map_err(|e| e.to_string())?;
         for pod in inputs.pending {
             if !self.pods.contains_key(&pod.key()) {
                 self.add_pod(pod, Some(key.clone()), t);
@@ -294,7 +313,11 @@ impl Simulation {
                 }
                 if k == "DaemonSet" {
                     for n in &mut self.cluster.nodes {
-                        n.pods.retain(|p| !(p.is_daemon() && p.namespace == r.namespace && p.name == daemon_pod_name(&r.name, &n.name)));
+                        n.pods.retain(|p| {
+                            !(p.is_daemon()
+                                && p.namespace == r.namespace
+                                && p.name == daemon_pod_name(&r.name, &n.name))
+                        });
                     }
                     self.dirty = true;
                 }
@@ -379,11 +402,13 @@ impl Simulation {
         }
         let price = self.node_price(&node);
         let name = node.name.clone();
-        self.nodes_meta.insert(
-            name.clone(),
-            NodeMeta { price, launched_at: t, startup_taints: vec![], deletion: None },
-        );
+        self.nodes_meta
+            .insert(name.clone(), NodeMeta { price, launched_at: t, startup_taints: vec![], deletion: None });
+        let known = node.instance_type().is_none_or(|t| self.cluster.instance_types.iter().any(|x| x.name == t));
         self.cluster.nodes.push(node);
+        if !known {
+            self.refresh_catalog();
+        }
         let i = self.cluster.nodes.len() - 1;
         let had_daemons = pods.iter().any(Pod::is_daemon);
         for p in pods {
@@ -428,7 +453,8 @@ impl Simulation {
     /// when the node does not say), from its NodePool's catalog; 0 when the catalog has none.
     pub(super) fn node_price(&self, node: &Node) -> Price {
         let Some(it) = node.instance_type() else { return Price(0) };
-        let types = self.cluster.instance_types_for(node.node_pool().unwrap_or(""));
+        let pool = node.node_pool().unwrap_or("");
+        let types = self.base_pool_types.get(pool).unwrap_or(&self.base_types);
         let Some(ty) = types.iter().find(|x| x.name == it) else { return Price(0) };
         let ct = node.capacity_type().unwrap_or(label::ON_DEMAND);
         match node.zone() {
@@ -481,7 +507,6 @@ impl Simulation {
 fn daemon_pod_name(daemon_set: &str, node: &str) -> String {
     format!("{daemon_set}-{node}")
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -8,8 +8,8 @@ use nodepack_core::{Cluster, Price};
 use super::{NodeMeta, Simulation};
 use crate::engine::Seconds;
 use crate::output::{
-    DecisionRecord, DisruptedCounts, PendingPod, Percentiles, ReplayOutput, ReplaySummary, TimelinePoint,
-    MAX_TIMELINE_POINTS, VERSION,
+    DecisionRecord, DisruptedCounts, HistogramBucket, PendingPod, Percentiles, ReplayOutput, ReplaySummary,
+    TimelinePoint, MAX_TIMELINE_POINTS, VERSION,
 };
 
 /// The key static nodes are counted under in per-pool figures.
@@ -203,6 +203,7 @@ impl Simulation {
             peak_nodes: rec.peak_nodes,
             pods_scheduled: rec.pods_scheduled,
             pods_never_scheduled: rec.never_scheduled,
+            pending_seconds_histogram: HistogramBucket::histogram(&rec.pending_samples),
             pending_seconds: Percentiles::of(&mut rec.pending_samples),
             nodes_launched: rec.nodes_launched,
             nodes_disrupted: rec.disrupted,

@@ -102,13 +102,16 @@ pub(super) fn read(v: &Value, base_dir: &Path, settings: &TraceSettings) -> Resu
         if !seen.insert(pod_name.to_string()) {
             return Err(at(format!("pod {pod_name:?} appears twice")));
         }
-        let arrival = seconds(cell(c_arr)).ok_or_else(|| at(format!("arrival_s {:?} is not a time in seconds", cell(c_arr))))?;
+        let arrival =
+            seconds(cell(c_arr)).ok_or_else(|| at(format!("arrival_s {:?} is not a time in seconds", cell(c_arr))))?;
         let departure = match cell(c_dep) {
             "" => None,
             d => Some(seconds(d).ok_or_else(|| at(format!("departure_s {d:?} is not a time in seconds")))?),
         };
-        let cpu = integer(cell(c_cpu)).ok_or_else(|| at(format!("cpu_milli {:?} is not a whole number", cell(c_cpu))))?;
-        let mem = integer(cell(c_mem)).ok_or_else(|| at(format!("memory_mib {:?} is not a whole number", cell(c_mem))))?;
+        let cpu =
+            integer(cell(c_cpu)).ok_or_else(|| at(format!("cpu_milli {:?} is not a whole number", cell(c_cpu))))?;
+        let mem =
+            integer(cell(c_mem)).ok_or_else(|| at(format!("memory_mib {:?} is not a whole number", cell(c_mem))))?;
         let gpus = match c_gpu.map(cell) {
             None | Some("") => 0,
             Some(g) => integer(g).ok_or_else(|| at(format!("gpu {g:?} is not a whole number")))?,

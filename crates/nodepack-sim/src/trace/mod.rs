@@ -115,7 +115,8 @@ pub struct ObjectRef {
 /// Documents an `apply` brings.
 #[derive(Debug, Clone)]
 pub enum Apply {
-    /// Kubernetes-shaped documents (inline or from a file), already checked by the loader.
+    /// Kubernetes-shaped documents (inline, or from a file or a directory of `*.yaml` files),
+    /// already checked by the loader.
     Documents {
         /// Names them in messages (`trace.yaml event 2` or the file).
         origin: String,
@@ -235,8 +236,11 @@ pub struct ReadOptions {
 /// Reads and checks a trace file.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Trace, TraceError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| TraceError { file: file.clone(), event: None, message: format!("cannot read: {e}") })?;
+    let text = std::fs::read_to_string(path).map_err(|e| TraceError {
+        file: file.clone(),
+        event: None,
+        message: format!("cannot read: {e}"),
+    })?;
     read_str(&file, Some(path), &text, options)
 }
 
@@ -274,7 +278,11 @@ pub fn read_str(file: &str, path: Option<&Path>, text: &str, options: &ReadOptio
     let mut events = vec![];
     if !others.is_empty() {
         let documents = reader.check_documents(None, &format!("{file} (objects beside the Trace)"), others)?;
-        events.push(TraceEvent { index: None, at: 0, action: Action::Apply(Apply::Documents { origin: file.to_string(), documents }) });
+        events.push(TraceEvent {
+            index: None,
+            at: 0,
+            action: Action::Apply(Apply::Documents { origin: file.to_string(), documents }),
+        });
     }
     let list = match field(&spec, "events") {
         None | Some(Value::Null) => vec![],
@@ -419,7 +427,13 @@ impl Reader {
         Ok(s)
     }
 
-    fn action(&mut self, index: usize, kind: &str, v: &Value, settings: &TraceSettings) -> Result<Action, EventProblem> {
+    fn action(
+        &mut self,
+        index: usize,
+        kind: &str,
+        v: &Value,
+        settings: &TraceSettings,
+    ) -> Result<Action, EventProblem> {
         match kind {
             "apply" => self.apply(index, v, settings),
             "scale" => {
@@ -497,10 +511,10 @@ impl Reader {
                 Value::Bool(true) | Value::Null => Ok(Action::End),
                 _ => Err("end: must be true".to_string().into()),
             },
-            other => Err(format!(
-                "unknown event type {other:?} (apply, scale, delete, interrupt, drain, offering or end)"
-            )
-            .into()),
+            other => {
+                Err(format!("unknown event type {other:?} (apply, scale, delete, interrupt, drain, offering or end)")
+                    .into())
+            }
         }
     }
 
@@ -508,7 +522,8 @@ impl Reader {
         let origin = format!("{} spec.events[{index}].apply", self.file);
         match v {
             Value::Sequence(docs) => {
-                let documents = self.check_documents(Some(index), &origin, docs.clone()).map_err(EventProblem::Complete)?;
+                let documents =
+                    self.check_documents(Some(index), &origin, docs.clone()).map_err(EventProblem::Complete)?;
                 Ok(Action::Apply(Apply::Documents { origin, documents }))
             }
             Value::Mapping(m) if m.contains_key("file") => {
@@ -517,13 +532,17 @@ impl Reader {
                 let name = path.display().to_string();
                 // The loader reads the file first: its errors name the file, document and line.
                 manifest::load(&[InputPath::File(path.clone())]).map_err(|e| EventProblem::Complete(load_error(e)))?;
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("apply.file: {name}: cannot read: {e}"))?;
                 let mut docs = vec![];
-                for d in serde_yaml::Deserializer::from_str(&text) {
-                    let val = <Value as serde::Deserialize>::deserialize(d)
-                        .map_err(|e| format!("apply.file: {name}: {}", yaml_message(&e)))?;
-                    if !val.is_null() {
-                        docs.push(val);
+                for file in yaml_files(&path).map_err(|e| format!("apply.file: {name}: {e}"))? {
+                    let fname = file.display().to_string();
+                    let text =
+                        std::fs::read_to_string(&file).map_err(|e| format!("apply.file: {fname}: cannot read: {e}"))?;
+                    for d in serde_yaml::Deserializer::from_str(&text) {
+                        let val = <Value as serde::Deserialize>::deserialize(d)
+                            .map_err(|e| format!("apply.file: {fname}: {}", yaml_message(&e)))?;
+                        if !val.is_null() {
+                            docs.push(val);
+                        }
                     }
                 }
                 let documents = flatten(docs);
@@ -546,7 +565,12 @@ impl Reader {
     }
 
     /// Flattens `List`s and has the loader check the documents.
-    fn check_documents(&mut self, index: Option<usize>, origin: &str, docs: Vec<Value>) -> Result<Vec<Value>, TraceError> {
+    fn check_documents(
+        &mut self,
+        index: Option<usize>,
+        origin: &str,
+        docs: Vec<Value>,
+    ) -> Result<Vec<Value>, TraceError> {
         let documents = flatten(docs);
         let err = |message: String| TraceError { file: self.file.clone(), event: index, message };
         if documents.iter().any(|d| str_at(d, &["kind"]) == Some("Trace")) {
@@ -563,7 +587,27 @@ impl Reader {
 }
 
 fn load_error(e: manifest::LoadError) -> TraceError {
-    TraceError { file: e.file.clone(), event: None, message: e.to_string().trim_start_matches(&format!("{}: ", e.file)).to_string() }
+    TraceError {
+        file: e.file.clone(),
+        event: None,
+        message: e.to_string().trim_start_matches(&format!("{}: ", e.file)).to_string(),
+    }
+}
+
+/// A file, or every `*.yaml` and `*.yml` file directly in a directory, sorted by name.
+fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = vec![];
+    for e in std::fs::read_dir(path)? {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "yaml" || x == "yml") && !p.is_dir() {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// `List` documents replaced by their items.
@@ -594,8 +638,10 @@ fn object_ref(v: &Value, what: &str) -> Result<ObjectRef, String> {
         .or_else(|| str_at(v, &["metadata", "name"]))
         .filter(|s| !s.is_empty())
         .ok_or_else(|| format!("{what}.name: is required"))?;
-    let namespace =
-        str_at(v, &["namespace"]).or_else(|| str_at(v, &["metadata", "namespace"])).filter(|s| !s.is_empty()).unwrap_or("default");
+    let namespace = str_at(v, &["namespace"])
+        .or_else(|| str_at(v, &["metadata", "namespace"]))
+        .filter(|s| !s.is_empty())
+        .unwrap_or("default");
     Ok(ObjectRef { kind: kind.to_string(), namespace: namespace.to_string(), name: name.to_string() })
 }
 

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use nodepack_sim::engine::Seconds;
 use nodepack_sim::manifest::{self, InputPath};
-use nodepack_sim::output::{DecisionRecord, ReplayComparison, ReplayOutput};
+use nodepack_sim::output::{ReplayComparison, ReplayOutput};
+use nodepack_sim::report::{describe, duration};
 use nodepack_sim::simulation::replay_with_progress;
 use nodepack_sim::trace::{self, Action, Apply, ReadOptions, Trace, TraceEvent};
 
@@ -119,21 +120,6 @@ fn run(trace: Trace, what: &str) -> Result<ReplayOutput, CommandError> {
     out
 }
 
-/// Seconds as `1d2h3m4s`.
-fn duration(s: Seconds) -> String {
-    if s <= 0 {
-        return "0s".into();
-    }
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    let mut out = String::new();
-    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (sec, "s")] {
-        if v > 0 {
-            out.push_str(&format!("{v}{u}"));
-        }
-    }
-    out
-}
-
 fn summary_rows(r: &ReplayOutput) -> Vec<(&'static str, String)> {
     let s = &r.summary;
     let d = &s.nodes_disrupted;
@@ -170,47 +156,6 @@ fn summary_rows(r: &ReplayOutput) -> Vec<(&'static str, String)> {
         ("Nodes at end", s.nodes_at_end.to_string()),
         ("Pods pending at end", s.pods_pending_at_end.to_string()),
     ]
-}
-
-/// One line about a decision.
-pub fn describe(d: &DecisionRecord) -> String {
-    match d.kind {
-        "launch" => match &d.node_claim {
-            Some(c) => format!(
-                "{} {} {} {} ${}/h, {} pods{}",
-                c.name,
-                c.instance_type,
-                c.zone,
-                c.capacity_type,
-                c.price,
-                c.pods.len(),
-                if d.unavailable_offerings.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (after {} offerings out of capacity)", d.unavailable_offerings.len())
-                }
-            ),
-            None => String::new(),
-        },
-        "disruption" => {
-            let mut s = format!("{} [{}]", d.decision.unwrap_or(""), d.candidates.join(", "));
-            if !d.replacements.is_empty() {
-                s.push_str(&format!(" -> [{}]", d.replacements.join(", ")));
-            }
-            if let Some(p) = d.savings_per_hour {
-                s.push_str(&format!(" saves ${p}/h"));
-            }
-            s
-        }
-        "disruptionCancelled" => format!("[{}]", d.candidates.join(", ")),
-        "launchFailed" => format!("{}: {} pods pending", d.node_pool.as_deref().unwrap_or(""), d.pods.len()),
-        _ => format!(
-            "{} {}{}",
-            d.node.as_deref().unwrap_or(""),
-            d.instance_type.as_deref().unwrap_or(""),
-            d.lifetime_seconds.map(|l| format!(" after {}", duration(l))).unwrap_or_default()
-        ),
-    }
 }
 
 fn replay_table(r: &ReplayOutput) -> String {
