@@ -782,15 +782,6 @@ fn check_launch(w: &World) -> Result<(), String> {
             }
             options.push(w.instance_type(c, name)?);
         }
-        // Known bug SPOT_PRICIER_THAN_ON_DEMAND: when the best capacity type among the options is
-        // spot but every compatible spot offering costs more than the cheapest compatible
-        // on-demand one, `finalize` (scheduler.rs) drops all spot offerings and launches nothing:
-        // `instance_type` is "" and `price` 0. Karpenter's AWS provider filters by *type*
-        // (`filterUnwantedSpot` keeps types whose cheapest offering is at most the cheapest
-        // on-demand price) and would launch the cheapest spot offering of those.
-        if c.instance_type.is_empty() && !check_known_bug("SPOT_PRICIER_THAN_ON_DEMAND") {
-            continue;
-        }
         if !names.contains(&c.instance_type) {
             return Err(format!("claim {} launches {:?}, not one of its options", c.name, c.instance_type));
         }
@@ -819,9 +810,27 @@ fn check_launch(w: &World) -> Result<(), String> {
                 }
             }
         }
-        // The offering chosen.
-        let all: Vec<&Offering> =
-            options.iter().flat_map(|it| it.offerings.iter()).filter(|o| offering_ok(o, reqs)).collect();
+        // The offering chosen. Karpenter's AWS provider (`filterUnwantedSpot`) launches spot only
+        // from the types whose cheapest offering is at most the cheapest on-demand offering.
+        let cheapest_on_demand = options
+            .iter()
+            .flat_map(|it| it.offerings.iter())
+            .filter(|o| offering_ok(o, reqs) && o.capacity_type == "on-demand")
+            .map(|o| o.price)
+            .min();
+        let spot_ok = |it: &InstanceType| {
+            let cheapest = it.offerings.iter().filter(|o| offering_ok(o, reqs)).map(|o| o.price).min();
+            match (cheapest_on_demand, cheapest) {
+                (Some(od), Some(p)) => p <= od,
+                _ => true,
+            }
+        };
+        let all: Vec<&Offering> = options
+            .iter()
+            .flat_map(|it| it.offerings.iter().map(move |o| (it, o)))
+            .filter(|(it, o)| offering_ok(o, reqs) && (o.capacity_type != "spot" || spot_ok(it)))
+            .map(|(_, o)| o)
+            .collect();
         let best_rank = all.iter().map(|o| capacity_rank(&o.capacity_type)).min().expect("options have offerings");
         let best_price = all.iter().filter(|o| capacity_rank(&o.capacity_type) == best_rank).map(|o| o.price).min();
         let it = w.instance_type(c, &c.instance_type)?;
@@ -1068,12 +1077,11 @@ fn small_type(offerings: Vec<Offering>) -> InstanceType {
     )
 }
 
-/// The smallest counterexample for known bug SPOT_PRICIER_THAN_ON_DEMAND (see `check_launch`).
+/// A type whose spot offering costs more than its own on-demand one still launches as spot:
+/// Karpenter's AWS provider filters spot by *type* (its cheapest offering against the cheapest
+/// on-demand), not by offering.
 #[test]
 fn spot_pricier_than_on_demand_still_launches() {
-    if !check_known_bug("SPOT_PRICIER_THAN_ON_DEMAND") {
-        return;
-    }
     let it = small_type(vec![
         Offering::new("zone-a", "on-demand", Price(100_000_000)),
         Offering::new("zone-a", "spot", Price(120_000_000)),

@@ -26,8 +26,32 @@ impl Offering {
 
     /// Whether requirements admit this offering's zone and capacity type (undefined keys admit all).
     pub fn compatible_with(&self, reqs: &Requirements) -> bool {
-        reqs.get(label::ZONE).is_none_or(|r| r.has(&self.zone))
-            && reqs.get(label::CAPACITY_TYPE).is_none_or(|r| r.has(&self.capacity_type))
+        OfferingFilter::new(reqs).admits(self)
+    }
+}
+
+/// The zone and capacity-type requirements of a requirement set, looked up once so that many
+/// offerings can be checked without a map lookup each.
+#[derive(Debug, Clone, Copy)]
+pub struct OfferingFilter<'a> {
+    zone: Option<&'a crate::Requirement>,
+    capacity_type: Option<&'a crate::Requirement>,
+}
+
+impl<'a> OfferingFilter<'a> {
+    /// The filter for a requirement set.
+    pub fn new(reqs: &'a Requirements) -> Self {
+        OfferingFilter { zone: reqs.get(label::ZONE), capacity_type: reqs.get(label::CAPACITY_TYPE) }
+    }
+
+    /// Whether an offering is compatible (its availability is not considered).
+    pub fn admits(&self, o: &Offering) -> bool {
+        self.zone.is_none_or(|r| r.has(&o.zone)) && self.capacity_type.is_none_or(|r| r.has(&o.capacity_type))
+    }
+
+    /// Whether an offering is available and compatible.
+    pub fn admits_available(&self, o: &Offering) -> bool {
+        o.available && self.admits(o)
     }
 }
 
@@ -148,15 +172,25 @@ impl InstanceType {
 
     /// The cheapest available offering compatible with the requirements.
     pub fn cheapest_offering(&self, reqs: &Requirements) -> Option<&Offering> {
+        self.cheapest_offering_with(&OfferingFilter::new(reqs))
+    }
+
+    /// [`cheapest_offering`](Self::cheapest_offering) with the filter looked up once.
+    pub fn cheapest_offering_with(&self, filter: &OfferingFilter<'_>) -> Option<&Offering> {
         self.offerings
             .iter()
-            .filter(|o| o.available && o.compatible_with(reqs))
+            .filter(|o| filter.admits_available(o))
             .min_by(|a, b| a.price.cmp(&b.price).then_with(|| a.zone.cmp(&b.zone)))
     }
 
     /// Whether some available offering is compatible with the requirements.
     pub fn has_offering(&self, reqs: &Requirements) -> bool {
-        self.offerings.iter().any(|o| o.available && o.compatible_with(reqs))
+        self.has_offering_with(&OfferingFilter::new(reqs))
+    }
+
+    /// [`has_offering`](Self::has_offering) with the filter looked up once.
+    pub fn has_offering_with(&self, filter: &OfferingFilter<'_>) -> bool {
+        self.offerings.iter().any(|o| filter.admits_available(o))
     }
 
     /// The offering matching a node's zone and capacity type, available or not.

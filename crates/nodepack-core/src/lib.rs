@@ -75,7 +75,7 @@ pub use container::{pod_requests, Container};
 pub use daemon_set::DaemonSet;
 pub use disruption::{disrupt, BlockReason, Blocked, Command, Decision, DisruptionOptions, DisruptionPlan, Reason};
 pub use duration::{Duration, DurationError};
-pub use instance_type::{InstanceType, Offering, Overhead};
+pub use instance_type::{InstanceType, Offering, OfferingFilter, Overhead};
 pub use label::Labels;
 pub use label_selector::LabelSelector;
 pub use node::Node;

@@ -381,6 +381,23 @@ impl Requirement {
         }
     }
 
+    /// Whether every value this requirement admits is admitted by `other`, with at least its
+    /// `minValues`: then intersecting with `other` changes nothing (allocation-free).
+    pub fn is_subset_of(&self, other: &Requirement) -> bool {
+        if other.min_values.is_some() && self.min_values < other.min_values {
+            return false;
+        }
+        if !self.complement {
+            return self.values.iter().all(|v| other.has(v));
+        }
+        if !other.complement || !other.values.is_subset(&self.values) {
+            return false;
+        }
+        let gte_ok = other.gte.is_none_or(|o| self.gte.is_some_and(|s| s >= o));
+        let lte_ok = other.lte.is_none_or(|o| self.lte.is_some_and(|s| s <= o));
+        gte_ok && lte_ok
+    }
+
     /// The smallest admitted value of a finite set, used to pick a deterministic label.
     pub fn any_value(&self) -> Option<&str> {
         if self.complement {

@@ -144,6 +144,12 @@ impl Requirements {
         self.by_key.is_empty()
     }
 
+    /// Whether adding `other` would change nothing: every key it constrains is constrained here
+    /// at least as tightly (allocation-free).
+    pub fn implies(&self, other: &Requirements) -> bool {
+        other.by_key.iter().all(|(k, r)| self.by_key.get(k).is_some_and(|mine| mine.is_subset_of(r)))
+    }
+
     /// Whether any requirement carries `minValues`.
     pub fn has_min_values(&self) -> bool {
         self.by_key.values().any(|r| r.min_values().is_some())
@@ -311,6 +317,40 @@ mod tests {
         for (i, (node, pod, want)) in cases.iter().enumerate() {
             assert_eq!(node.compatible(pod, &none).is_ok(), *want, "case {i}: {node} vs {pod}");
         }
+    }
+
+    #[test]
+    fn implies_agrees_with_intersection() {
+        use Operator::*;
+        let sets = [
+            req("a", In, &["x"]),
+            req("a", In, &["x", "y"]),
+            req("a", NotIn, &["x"]),
+            req("a", NotIn, &["x", "y"]),
+            req("a", Exists, &[]),
+            req("a", DoesNotExist, &[]),
+            req("a", Gt, &["3"]),
+            req("a", In, &["4", "9"]),
+            Requirement::with_min_values("a", In, ["x", "y"], Some(2)).unwrap(),
+        ];
+        for a in &sets {
+            for b in &sets {
+                let mine = reqs(std::slice::from_ref(a));
+                let other = reqs(std::slice::from_ref(b));
+                if mine.implies(&other) {
+                    // Implied means the intersection admits exactly the same values.
+                    let both = mine.intersection(&other);
+                    let x = both.get("a").unwrap();
+                    for v in ["x", "y", "z", "4", "9", "2"] {
+                        assert_eq!(x.has(v), a.has(v), "{a} ⊆ {b} on {v}");
+                    }
+                    assert_eq!(x.min_values(), a.min_values());
+                }
+            }
+        }
+        assert!(reqs(&[req("a", In, &["x"])]).implies(&reqs(&[req("a", In, &["x", "y"])])));
+        assert!(!reqs(&[req("a", In, &["x", "y"])]).implies(&reqs(&[req("a", In, &["x"])])));
+        assert!(!reqs(&[]).implies(&reqs(&[req("a", Exists, &[])])));
     }
 
     #[test]

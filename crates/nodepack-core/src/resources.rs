@@ -297,6 +297,20 @@ impl Resources {
         None
     }
 
+    /// Raises each resource to `a − b` where that is larger (allocation-free when neither side
+    /// has extended resources).
+    #[allow(clippy::needless_range_loop)]
+    pub fn max_assign_difference(&mut self, a: &Resources, b: &Resources) {
+        for i in 0..4 {
+            self.fixed[i] = self.fixed[i].max(a.fixed[i].saturating_sub(b.fixed[i]));
+        }
+        for (k, v) in &a.extended {
+            let d = v.saturating_sub(b.extended.get(k).copied().unwrap_or(0));
+            let e = self.extended.entry(k.clone()).or_insert(0);
+            *e = (*e).max(d);
+        }
+    }
+
     /// Whether `self + extra` fits within `available`, without building the sum.
     pub fn fits_with(&self, extra: &Resources, available: &Resources) -> bool {
         self.first_exceeding_with(extra, available).is_none()

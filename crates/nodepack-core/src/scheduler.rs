@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::Cluster;
-use crate::instance_type::{capacity_type_rank, InstanceType};
+use crate::instance_type::{capacity_type_rank, InstanceType, OfferingFilter};
 use crate::label::{self, Labels};
 use crate::node::Node;
 use crate::node_pool::NodePool;
@@ -214,8 +214,13 @@ struct Template<'c> {
 struct Claim {
     template: usize,
     name: String,
+    /// The placeholder hostname (Karpenter's `hostname-placeholder-NNNN`), a topology domain.
+    hostname: String,
     requirements: Requirements,
     options: Vec<u32>,
+    /// Per resource, the most any option has left for pods (allocatable less daemon
+    /// overhead): a pod that does not fit under it fits no option.
+    ceiling: Resources,
     requests: Resources,
     pods: Vec<usize>,
     host_ports: Vec<HostPort>,
@@ -226,6 +231,8 @@ struct Claim {
 #[derive(Clone)]
 struct Existing<'c> {
     node: &'c Node,
+    /// `kubernetes.io/hostname`, or the node name.
+    hostname: String,
     requirements: std::sync::Arc<Requirements>,
     taints: std::sync::Arc<Vec<Taint>>,
     available: Resources,
@@ -337,6 +344,9 @@ struct Scheduler<'c> {
     existing: Vec<Existing<'c>>,
     deleting_nodes: Vec<&'c Node>,
     claims: Vec<Claim>,
+    /// Claims in the order they are tried: by pod count, ties in the order a stable re-sort
+    /// before every pod would leave them (kept incrementally rather than re-sorted).
+    claim_order: Vec<usize>,
     topology: Topology,
     tolerate_prefer_no_schedule: bool,
     /// Pod index → failed (with the refusal for the final attempt, filled in at the end).
@@ -463,6 +473,7 @@ impl<'c> Scheduler<'c> {
             existing,
             deleting_nodes,
             claims: vec![],
+            claim_order: vec![],
             topology,
             tolerate_prefer_no_schedule,
             failed: BTreeSet::new(),
@@ -593,6 +604,7 @@ impl<'c> Scheduler<'c> {
             taints: std::sync::Arc::new(taints),
             available: node.available(),
             requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
+            hostname: node.labels.get(label::HOSTNAME).cloned().unwrap_or_else(|| node.name.clone()),
             host_ports,
             pods: vec![],
             shielded: false,
@@ -645,23 +657,24 @@ impl<'c> Scheduler<'c> {
             if self.existing[e].shielded && self.moves_off_live_node(pod) {
                 continue;
             }
-            if let Ok(reqs) = self.existing_can_add(e, i, pod, data) {
+            if let Ok(reqs) = self.existing_can_add(e, i, pod, data, false) {
                 let ex = &mut self.existing[e];
                 let _ = ex.requests.add_assign_checked(&data.requests);
                 ex.host_ports.extend(pod.host_ports.iter().cloned());
                 ex.pods.push(i);
                 let taints = ex.taints.clone();
+                let reqs = reqs.unwrap_or_else(|| Requirements::clone(&self.existing[e].requirements));
                 let allow = &self.allow;
                 self.topology.record(i, pod, &taints, &reqs, &|k| allow.allows(k));
                 return true;
             }
         }
         // 2. Claims made in this pass, fewest pods first.
-        let mut order: Vec<usize> = (0..self.claims.len()).collect();
-        order.sort_by_key(|&c| self.claims[c].pods.len());
-        for c in order {
-            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&self.claims[c], i, pod, data, false) {
-                self.commit_claim(c, i, pod, data, reqs, options, relaxed);
+        for pos in 0..self.claim_order.len() {
+            let c = self.claim_order[pos];
+            if let Ok(ok) = self.claim_can_add(&self.claims[c], i, pod, data, false) {
+                self.commit_claim(c, i, pod, data, ok);
+                self.reorder_after_add(pos);
                 return true;
             }
         }
@@ -671,11 +684,14 @@ impl<'c> Scheduler<'c> {
                 continue;
             }
             let claim = self.fresh_claim(t);
-            if let Ok((reqs, options, relaxed)) = self.claim_can_add(&claim, i, pod, data, false) {
+            if let Ok(ok) = self.claim_can_add(&claim, i, pod, data, false) {
                 self.hostname_counter += 1;
                 self.claims.push(claim);
                 let c = self.claims.len() - 1;
-                self.commit_claim(c, i, pod, data, reqs, options, relaxed);
+                self.commit_claim(c, i, pod, data, ok);
+                // A new claim (one pod) goes after every claim with one pod or fewer.
+                let at = self.claim_order.partition_point(|&x| self.claims[x].pods.len() <= 1);
+                self.claim_order.insert(at, c);
                 let tpl = &mut self.templates[t];
                 tpl.claims_made += 1;
                 tpl.nodes_in_use += 1;
@@ -701,34 +717,38 @@ impl<'c> Scheduler<'c> {
         false
     }
 
+    /// Keeps `claim_order` as Karpenter's stable re-sort by pod count would: the claim at `pos`
+    /// just gained a pod, so it moves to the front of the claims with its new count.
+    fn reorder_after_add(&mut self, pos: usize) {
+        let c = self.claim_order.remove(pos);
+        let count = self.claims[c].pods.len();
+        let at = self.claim_order.partition_point(|&x| self.claims[x].pods.len() < count);
+        self.claim_order.insert(at, c);
+    }
+
     /// Whether a pod is moving off a node that is not being deleted (a disruption candidate):
     /// such pods may not land on a node inside its `consolidateAfter` window.
     fn moves_off_live_node(&self, pod: &Pod) -> bool {
         pod.node_name.as_deref().is_some_and(|n| !self.deleting_nodes.iter().any(|d| d.name == n))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn commit_claim(
-        &mut self,
-        c: usize,
-        i: usize,
-        pod: &Pod,
-        data: &PodData,
-        reqs: Requirements,
-        options: Vec<u32>,
-        relaxed: bool,
-    ) {
+    fn commit_claim(&mut self, c: usize, i: usize, pod: &Pod, data: &PodData, ok: ClaimFit) {
+        let tpl = &self.templates[self.claims[c].template];
         let claim = &mut self.claims[c];
-        claim.requirements = reqs;
-        claim.options = options;
-        claim.min_values_relaxed |= relaxed;
+        if let Some(reqs) = ok.requirements {
+            claim.requirements = reqs;
+        }
+        if ok.options.len() != claim.options.len() {
+            claim.ceiling = ceiling(tpl, &ok.options);
+        }
+        claim.options = ok.options;
+        claim.min_values_relaxed |= ok.min_values_relaxed;
         let _ = claim.requests.add_assign_checked(&data.requests);
         claim.host_ports.extend(pod.host_ports.iter().cloned());
         claim.pods.push(i);
-        let taints = self.templates[claim.template].pool.taints.clone();
-        let reqs = self.claims[c].requirements.clone();
+        let taints = &self.templates[self.claims[c].template].pool.taints;
         let allow = &self.allow;
-        self.topology.record(i, pod, &taints, &reqs, &|k| allow.allows(k));
+        self.topology.record(i, pod, taints, &self.claims[c].requirements, &|k| allow.allows(k));
     }
 
     /// Why the pool cannot make another claim at all (node limit, or every type over a limit).
@@ -775,6 +795,7 @@ impl<'c> Scheduler<'c> {
         let hostname = format!("hostname-placeholder-{:04}", self.hostname_counter);
         let mut requirements = tpl.requirements.clone();
         requirements.add(Requirement::single(label::HOSTNAME, &hostname));
+        let hostname = hostname.clone();
         let options: Vec<u32> = match &tpl.limited {
             None => tpl.options.clone(),
             Some(limited) => tpl
@@ -787,7 +808,9 @@ impl<'c> Scheduler<'c> {
         Claim {
             template: t,
             name: format!("{}-{}", tpl.pool.name, tpl.claims_made),
+            hostname,
             requirements,
+            ceiling: ceiling(tpl, &options),
             options,
             requests: Resources::new(),
             pods: vec![],
@@ -796,37 +819,56 @@ impl<'c> Scheduler<'c> {
         }
     }
 
-    /// Karpenter's `ExistingNode.CanAdd`.
-    fn existing_can_add(&self, e: usize, i: usize, pod: &Pod, data: &PodData) -> Result<Requirements, Refusal> {
+    /// Karpenter's `ExistingNode.CanAdd`: the node's requirements narrowed by the pod (`None`
+    /// when the pod narrows nothing). Refusals are built only when `explain` asks for them.
+    fn existing_can_add(
+        &self,
+        e: usize,
+        i: usize,
+        pod: &Pod,
+        data: &PodData,
+        explain: bool,
+    ) -> Result<Option<Requirements>, Option<Refusal>> {
         let ex = &self.existing[e];
         if let Some(t) = first_untolerated(&ex.taints, &pod.tolerations) {
-            return Err(Refusal::Taint { taint: t.clone() });
+            return Err(explain.then(|| Refusal::Taint { taint: t.clone() }));
         }
         if let Some(port) = port_conflict(&ex.host_ports, &pod.host_ports) {
-            return Err(Refusal::HostPort { port });
+            return Err(explain.then_some(Refusal::HostPort { port }));
         }
         if let Some((resource, _)) = ex.requests.first_exceeding_with(&data.requests, &ex.available) {
-            let left = ex.available.get(&resource).saturating_sub(ex.requests.get(&resource));
-            return Err(Refusal::Resources { requested: data.requests.get(&resource), available: left, resource });
+            return Err(explain.then(|| {
+                let left = ex.available.get(&resource).saturating_sub(ex.requests.get(&resource));
+                Refusal::Resources { requested: data.requests.get(&resource), available: left, resource }
+            }));
         }
-        ex.requirements
-            .compatible(&data.requirements, &|_| false)
-            .map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
-        let mut reqs = Requirements::clone(&ex.requirements);
-        reqs.add_all(&data.requirements);
+        let none = |_: &str| false;
+        if ex.requirements.first_conflict(&data.requirements, &none).is_some() {
+            return Err(requirement_refusal(explain, &ex.requirements, &data.requirements, &none));
+        }
+        if !explain && self.topology.hostname_blocks(i, pod, &ex.hostname) {
+            return Err(None);
+        }
+        let reqs = narrowed(&ex.requirements, &data.requirements);
+        let current = reqs.as_ref().unwrap_or(&ex.requirements);
         let topo = self
             .topology
-            .add_requirements(i, pod, &data.strict_requirements, &reqs, &|_| false)
-            .map_err(|detail| Refusal::Topology { detail })?;
-        if !topo.is_empty() {
-            reqs.compatible(&topo, &|_| false).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
-            reqs.add_all(&topo);
+            .add_requirements(i, pod, &data.strict_requirements, current, &none, explain)
+            .map_err(|detail| explain.then_some(Refusal::Topology { detail }))?;
+        if topo.is_empty() || current.implies(&topo) {
+            return Ok(reqs);
         }
-        Ok(reqs)
+        if current.first_conflict(&topo, &none).is_some() {
+            return Err(requirement_refusal(explain, current, &topo, &none));
+        }
+        let mut out = Requirements::clone(current);
+        out.add_all(&topo);
+        Ok(Some(out))
     }
 
-    /// Karpenter's `NodeClaim.CanAdd`: the new requirements, the remaining options, and whether
-    /// minValues had to be relaxed.
+    /// Karpenter's `NodeClaim.CanAdd`: the new requirements (`None` when unchanged), the
+    /// remaining options, and whether minValues had to be relaxed. Refusals are built only
+    /// when `explain` asks for them.
     fn claim_can_add(
         &self,
         claim: &Claim,
@@ -834,42 +876,71 @@ impl<'c> Scheduler<'c> {
         pod: &Pod,
         data: &PodData,
         explain: bool,
-    ) -> Result<(Requirements, Vec<u32>, bool), Refusal> {
+    ) -> Result<ClaimFit, Option<Refusal>> {
         let tpl = &self.templates[claim.template];
         if let Some(t) = first_untolerated(&tpl.pool.taints, &pod.tolerations) {
-            return Err(Refusal::Taint { taint: t.clone() });
+            return Err(explain.then(|| Refusal::Taint { taint: t.clone() }));
         }
         if let Some(port) = port_conflict(&claim.host_ports, &pod.host_ports) {
-            return Err(Refusal::HostPort { port });
+            return Err(explain.then_some(Refusal::HostPort { port }));
         }
         let allow = |k: &str| self.allow.allows(k);
-        if let Some(c) = claim.requirements.first_conflict(&data.requirements, &allow) {
-            let _ = c;
-            let incompatibility = claim.requirements.compatible(&data.requirements, &allow).unwrap_err();
-            return Err(Refusal::Requirement { incompatibility });
+        if claim.requirements.first_conflict(&data.requirements, &allow).is_some() {
+            return Err(requirement_refusal(explain, &claim.requirements, &data.requirements, &allow));
         }
-        let mut reqs = claim.requirements.clone();
-        reqs.add_all(&data.requirements);
-        let topo = self
-            .topology
-            .add_requirements(i, pod, &data.strict_requirements, &reqs, &allow)
-            .map_err(|detail| Refusal::Topology { detail })?;
-        if !topo.is_empty() {
-            reqs.compatible(&topo, &allow).map_err(|incompatibility| Refusal::Requirement { incompatibility })?;
-            reqs.add_all(&topo);
-        }
-        let unchanged = reqs == claim.requirements;
         let mut total = claim.requests.clone();
         let _ = total.add_assign_checked(&data.requests);
+        // Cheap refusals that the checks below would reach anyway, taken early when nobody
+        // needs the details: no option has room, or a hostname constraint rules the node out.
+        if !explain && (!total.fits(&claim.ceiling) || self.topology.hostname_blocks(i, pod, &claim.hostname)) {
+            return Err(None);
+        }
+        let mut reqs = narrowed(&claim.requirements, &data.requirements);
+        let topo = self
+            .topology
+            .add_requirements(
+                i,
+                pod,
+                &data.strict_requirements,
+                reqs.as_ref().unwrap_or(&claim.requirements),
+                &allow,
+                explain,
+            )
+            .map_err(|detail| explain.then_some(Refusal::Topology { detail }))?;
+        if !topo.is_empty() {
+            let current = reqs.as_ref().unwrap_or(&claim.requirements);
+            if !current.implies(&topo) {
+                if current.first_conflict(&topo, &allow).is_some() {
+                    return Err(requirement_refusal(explain, current, &topo, &allow));
+                }
+                let mut out = current.clone();
+                out.add_all(&topo);
+                reqs = Some(out);
+            }
+        }
+        let unchanged = reqs.is_none();
+        let current = reqs.as_ref().unwrap_or(&claim.requirements);
+        // Every option already met the claim's requirements and had an offering under them;
+        // the new requirements only narrow some keys, so only those need checking again.
+        let changed: Vec<&Requirement> = match &reqs {
+            None => vec![],
+            Some(new) => new.iter().filter(|r| claim.requirements.get(r.key()) != Some(*r)).collect(),
+        };
+        let recheck_offering = changed.iter().any(|r| r.key() == label::ZONE || r.key() == label::CAPACITY_TYPE);
+        let filter = OfferingFilter::new(current);
         let mut mm = InstanceTypeMismatch { considered: claim.options.len(), ..Default::default() };
         let mut kept = Vec::with_capacity(claim.options.len());
         for &o in &claim.options {
             let it = &tpl.types[o as usize];
             let group = &tpl.groups[tpl.type_group[o as usize] as usize];
-            let compat = unchanged || it.requirements.intersects_ok(&reqs);
-            let ports_ok = port_conflict(&group.host_ports, &pod.host_ports).is_none();
+            let compat = unchanged
+                || changed.iter().all(|r| match it.requirements.get(r.key()) {
+                    None => true,
+                    Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
+                });
+            let ports_ok = pod.host_ports.is_empty() || port_conflict(&group.host_ports, &pod.host_ports).is_none();
             let fits = ports_ok && total.fits_with(&group.requests, it.allocatable());
-            let offering = unchanged || it.has_offering(&reqs);
+            let offering = !recheck_offering || it.has_offering_with(&filter);
             if compat && fits && offering {
                 kept.push(o);
                 if !explain {
@@ -885,26 +956,28 @@ impl<'c> Scheduler<'c> {
         }
         if kept.is_empty() {
             if explain {
-                self.describe_mismatch(tpl, claim, &reqs, &total, &mut mm);
+                self.describe_mismatch(tpl, claim, current, &total, &mut mm);
             }
-            return Err(Refusal::InstanceTypes { mismatch: Box::new(mm) });
+            return Err(explain.then(|| Refusal::InstanceTypes { mismatch: Box::new(mm) }));
         }
         let mut relaxed = false;
-        if reqs.has_min_values() {
-            if let Some(short) = min_values_shortfall(tpl.types, &kept, &reqs) {
+        if current.has_min_values() {
+            if let Some(short) = min_values_shortfall(tpl.types, &kept, current) {
                 match self.settings.min_values_policy {
                     MinValuesPolicy::Strict => {
                         mm.min_values = Some(short);
-                        return Err(Refusal::InstanceTypes { mismatch: Box::new(mm) });
+                        return Err(explain.then(|| Refusal::InstanceTypes { mismatch: Box::new(mm) }));
                     }
                     MinValuesPolicy::BestEffort => {
                         relaxed = true;
-                        lower_min_values(tpl.types, &kept, &mut reqs);
+                        let mut lowered = current.clone();
+                        lower_min_values(tpl.types, &kept, &mut lowered);
+                        reqs = Some(lowered);
                     }
                 }
             }
         }
-        Ok((reqs, kept, relaxed))
+        Ok(ClaimFit { requirements: reqs, options: kept, min_values_relaxed: relaxed })
     }
 
     /// Fills in the figures behind an instance-type mismatch: the requirement that excluded the
@@ -992,10 +1065,11 @@ impl<'c> Scheduler<'c> {
         let tpl = &self.templates[claim.template];
         let reqs = &claim.requirements;
         // Options ordered by their cheapest compatible offering, truncated.
+        let filter = OfferingFilter::new(reqs);
         let mut opts: Vec<(Price, u32)> = claim
             .options
             .iter()
-            .filter_map(|&o| tpl.types[o as usize].cheapest_offering(reqs).map(|of| (of.price, o)))
+            .filter_map(|&o| tpl.types[o as usize].cheapest_offering_with(&filter).map(|of| (of.price, o)))
             .collect();
         opts.sort_by(|(pa, a), (pb, b)| {
             pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
@@ -1052,8 +1126,9 @@ impl<'c> Scheduler<'c> {
                     Some(r) => r,
                     None => {
                         let claim = self.fresh_claim(t);
-                        match self.claim_can_add(&claim, i, &pod, &data, explain) {
-                            Err(r) => r,
+                        match self.claim_can_add(&claim, i, &pod, &data, true) {
+                            Err(Some(r)) => r,
+                            Err(None) => continue,
                             // Possible only when the pass's state changed the answer; say so.
                             Ok(_) => Refusal::Topology {
                                 detail: "fits a new node only in isolation; refused in the order of this pass".into(),
@@ -1065,7 +1140,7 @@ impl<'c> Scheduler<'c> {
             }
             if explain {
                 for e in 0..self.existing.len() {
-                    if let Err(r) = self.existing_can_add(e, i, &pod, &data) {
+                    if let Err(Some(r)) = self.existing_can_add(e, i, &pod, &data, true) {
                         nodes.insert(self.existing[e].node.name.clone(), r);
                     }
                 }
@@ -1109,40 +1184,40 @@ pub(crate) struct Launch {
 /// The launch for a claim of `pool` whose options are `opts` (cheapest first) under `reqs`: the
 /// cheapest available offering of the preferred capacity type, and the node's labels.
 pub(crate) fn launch(pool: &NodePool, opts: &[&InstanceType], reqs: &Requirements) -> Launch {
-    // Capacity type: reserved, then spot, then on-demand, among what the options offer.
-    let best_rank = opts
-        .iter()
-        .flat_map(|it| it.offerings.iter())
-        .filter(|of| of.available && of.compatible_with(reqs))
-        .map(|of| capacity_type_rank(&of.capacity_type))
-        .min()
-        .unwrap_or(u8::MAX);
+    let filter = OfferingFilter::new(reqs);
+    // Karpenter's AWS provider, when it launches spot, first drops the instance types whose
+    // cheapest available offering is dearer than the cheapest on-demand offering of any
+    // option (so a bigger spot type never replaces a cheaper on-demand one).
     let cheapest_on_demand = opts
         .iter()
         .flat_map(|it| it.offerings.iter())
-        .filter(|of| of.available && of.compatible_with(reqs) && of.capacity_type == label::ON_DEMAND)
-        .map(|of| of.price)
+        .filter(|o| o.capacity_type == label::ON_DEMAND && filter.admits_available(o))
+        .map(|o| o.price)
         .min();
-    // The cheapest offering of that capacity type; ties go to the cheaper option, then the zone name.
-    let mut launch: Option<(Price, usize, &InstanceType, &crate::Offering)> = None;
+    let spot_allowed = |it: &InstanceType| match (cheapest_on_demand, it.cheapest_offering_with(&filter)) {
+        (Some(od), Some(cheapest)) => cheapest.price <= od,
+        _ => true,
+    };
+    // Per capacity-type rank (reserved, spot, on-demand, other), the cheapest compatible
+    // available offering; ties go to the cheaper option, then the zone name.
+    let mut best: [Option<(Price, usize, &InstanceType, &crate::Offering)>; 4] = [None; 4];
     for (pos, it) in opts.iter().copied().enumerate() {
+        let spot_ok = spot_allowed(it);
         for of in &it.offerings {
-            if !of.available || !of.compatible_with(reqs) || capacity_type_rank(&of.capacity_type) != best_rank {
+            if !filter.admits_available(of) || (of.capacity_type == label::SPOT && !spot_ok) {
                 continue;
             }
-            // Karpenter's AWS provider drops spot offerings pricier than the cheapest on-demand.
-            if of.capacity_type == label::SPOT && cheapest_on_demand.is_some_and(|od| of.price > od) {
-                continue;
-            }
-            let better = match launch {
+            let slot = &mut best[usize::from(capacity_type_rank(&of.capacity_type).min(3))];
+            let better = match slot {
                 None => true,
-                Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (p, cpos, &cur.zone),
+                Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (*p, *cpos, &cur.zone),
             };
             if better {
-                launch = Some((of.price, pos, it, of));
+                *slot = Some((of.price, pos, it, of));
             }
         }
     }
+    let launch = best.iter().flatten().next().copied();
     let mut labels: Labels = pool.labels.clone();
     for (k, v) in reqs.single_value_labels() {
         if k != label::HOSTNAME {
@@ -1189,6 +1264,49 @@ fn daemon_compatible(node_reqs: &Requirements, daemon: &Pod, allow: &AllowUndefi
             return false;
         }
     }
+}
+
+/// A claim's answer to a pod that fits.
+struct ClaimFit {
+    /// The narrowed requirements; `None` when the pod changed nothing.
+    requirements: Option<Requirements>,
+    options: Vec<u32>,
+    min_values_relaxed: bool,
+}
+
+/// The requirement refusal between two sets, when explaining.
+fn requirement_refusal(
+    explain: bool,
+    existing: &Requirements,
+    incoming: &Requirements,
+    allow: &dyn Fn(&str) -> bool,
+) -> Option<Refusal> {
+    if !explain {
+        return None;
+    }
+    existing.compatible(incoming, allow).err().map(|incompatibility| Refusal::Requirement { incompatibility })
+}
+
+/// `current ∩ incoming`, or `None` when the intersection is `current` itself.
+fn narrowed(current: &Requirements, incoming: &Requirements) -> Option<Requirements> {
+    if current.implies(incoming) {
+        None
+    } else {
+        let mut out = current.clone();
+        out.add_all(incoming);
+        Some(out)
+    }
+}
+
+/// Per resource, the most any of `options` leaves for pods after its daemon overhead.
+fn ceiling(tpl: &Template<'_>, options: &[u32]) -> Resources {
+    let mut out = Resources::new();
+    for &o in options {
+        let it = &tpl.types[o as usize];
+        let group = &tpl.groups[tpl.type_group[o as usize] as usize];
+        out.max_assign_difference(it.allocatable(), &group.requests);
+    }
+    out
 }
 
 fn port_conflict(used: &[HostPort], wanted: &[HostPort]) -> Option<u16> {

@@ -132,13 +132,13 @@ impl Group {
         format!("{what} to pods matching {}", self.def.selector)
     }
 
-    fn counts_text(&self, domains: &Requirement) -> String {
+    fn counts_text(&self, domains: Option<&Requirement>) -> String {
         let shown: Vec<String> =
-            self.counts.iter().filter(|(d, _)| domains.has(d)).take(8).map(|(d, c)| format!("{d}={c}")).collect();
+            self.counts.iter().filter(|(d, _)| admits(domains, d)).take(8).map(|(d, c)| format!("{d}={c}")).collect();
         if shown.is_empty() {
             "no known domains".to_string()
         } else {
-            let more = self.counts.iter().filter(|(d, _)| domains.has(d)).count().saturating_sub(shown.len());
+            let more = self.counts.iter().filter(|(d, _)| admits(domains, d)).count().saturating_sub(shown.len());
             let mut s = format!("counts {}", shown.join(", "));
             if more > 0 {
                 let _ = write!(s, " and {more} more");
@@ -148,7 +148,16 @@ impl Group {
     }
 
     /// The domains a pod may take on a node whose requirements on the key are `node_domains`.
-    fn next(&self, pod: &Pod, pod_domains: &Requirement, node_domains: &Requirement) -> Result<Requirement, String> {
+    fn next(
+        &self,
+        pod: &Pod,
+        pod_domains: Option<&Requirement>,
+        node_domains: Option<&Requirement>,
+        explain: bool,
+    ) -> Result<Requirement, String> {
+        // A node that pins the key to listed values: only those are candidates.
+        let pinned: Option<&BTreeSet<String>> =
+            node_domains.filter(|r| r.operator() == Operator::In).map(|r| r.values());
         let key = &self.def.key;
         match &self.def.kind {
             Kind::Spread { max_skew, min_domains } => {
@@ -158,7 +167,7 @@ impl Group {
                     let mut min = i32::MAX;
                     let mut eligible = 0;
                     for (d, c) in &self.counts {
-                        if pod_domains.has(d) {
+                        if admits(pod_domains, d) {
                             eligible += 1;
                             min = min.min(*c);
                         }
@@ -184,26 +193,28 @@ impl Group {
                         *best = Some((c, d));
                     }
                 }
-                if node_domains.operator() == Operator::In {
-                    for d in node_domains.values() {
+                if let Some(values) = pinned {
+                    for d in values {
                         if let Some(c) = self.count(d) {
                             consider(d, c, own, min, *max_skew, &mut best);
                         }
                     }
                 } else {
                     for (d, c) in &self.counts {
-                        if node_domains.has(d) {
+                        if admits(node_domains, d) {
                             consider(d, *c, own, min, *max_skew, &mut best);
                         }
                     }
                 }
                 match best {
                     Some((_, d)) => Ok(Requirement::single(key, d)),
-                    None => Err(format!(
-                        "{}: no domain it may use is within the skew (global minimum {min}; {})",
-                        self.describe(),
-                        self.counts_text(pod_domains)
-                    )),
+                    None => Err(explain_text(explain, || {
+                        format!(
+                            "{}: no domain it may use is within the skew (global minimum {min}; {})",
+                            self.describe(),
+                            self.counts_text(pod_domains)
+                        )
+                    })),
                 }
             }
             Kind::Affinity => {
@@ -211,7 +222,7 @@ impl Group {
                 let occupied: Vec<&str> = self
                     .counts
                     .iter()
-                    .filter(|(d, c)| **c > 0 && pod_domains.has(d))
+                    .filter(|(d, c)| **c > 0 && admits(pod_domains, d))
                     .map(|(d, _)| d.as_str())
                     .collect();
                 if !occupied.is_empty() {
@@ -221,48 +232,54 @@ impl Group {
                     // No matching pod anywhere it may go: a pod that selects itself starts the
                     // group in a domain of this node, preferring one it already narrows to.
                     let mut first: Option<&str> = None;
-                    if node_domains.operator() == Operator::In {
-                        first = node_domains
-                            .values()
+                    if let Some(values) = pinned {
+                        first = values
                             .iter()
                             .map(String::as_str)
-                            .find(|d| pod_domains.has(d) && self.count(d).is_some());
+                            .find(|d| admits(pod_domains, d) && self.count(d).is_some());
                     } else {
                         first = first.or_else(|| {
-                            self.counts.keys().map(String::as_str).find(|d| pod_domains.has(d) && node_domains.has(d))
+                            self.counts
+                                .keys()
+                                .map(String::as_str)
+                                .find(|d| admits(pod_domains, d) && admits(node_domains, d))
                         });
                     }
                     if let Some(d) = first {
                         return Ok(Requirement::single(key, d));
                     }
                 }
-                Err(format!(
-                    "{}: it must join such a pod, and none is in a domain it may use ({})",
-                    self.describe(),
-                    self.counts_text(pod_domains)
-                ))
+                Err(explain_text(explain, || {
+                    format!(
+                        "{}: it must join such a pod, and none is in a domain it may use ({})",
+                        self.describe(),
+                        self.counts_text(pod_domains)
+                    )
+                }))
             }
             Kind::AntiAffinity => {
                 let mut free: Vec<&str> = vec![];
-                if node_domains.operator() == Operator::In {
-                    for d in node_domains.values() {
-                        if pod_domains.has(d) && self.count(d) == Some(0) {
+                if let Some(values) = pinned {
+                    for d in values {
+                        if admits(pod_domains, d) && self.count(d) == Some(0) {
                             free.push(d);
                         }
                     }
                 } else {
                     for (d, c) in &self.counts {
-                        if *c == 0 && pod_domains.has(d) && node_domains.has(d) {
+                        if *c == 0 && admits(pod_domains, d) && admits(node_domains, d) {
                             free.push(d);
                         }
                     }
                 }
                 if free.is_empty() {
-                    Err(format!(
-                        "{}: it must avoid such pods, and every domain it may use has one ({})",
-                        self.describe(),
-                        self.counts_text(node_domains)
-                    ))
+                    Err(explain_text(explain, || {
+                        format!(
+                            "{}: it must avoid such pods, and every domain it may use has one ({})",
+                            self.describe(),
+                            self.counts_text(node_domains)
+                        )
+                    }))
                 } else {
                     Requirement::new(key, Operator::In, free.iter().copied()).map_err(|e| e.to_string())
                 }
@@ -312,8 +329,22 @@ fn namespaces_of(pod: &Pod, scope: &NamespaceScope) -> Option<BTreeSet<String>> 
     }
 }
 
-fn exists(key: &str) -> Requirement {
-    Requirement::exists(key)
+/// A refusal's text, built only when someone will read it.
+fn explain_text(explain: bool, text: impl FnOnce() -> String) -> String {
+    if explain {
+        text()
+    } else {
+        String::new()
+    }
+}
+
+/// Whether a requirement (absent = `Exists`) admits a domain.
+fn admits(r: Option<&Requirement>, domain: &str) -> bool {
+    r.is_none_or(|r| r.has(domain))
+}
+
+fn show(r: Option<&Requirement>, key: &str) -> String {
+    r.map(|r| r.to_string()).unwrap_or_else(|| format!("{key} Exists"))
 }
 
 impl Topology {
@@ -556,30 +587,58 @@ impl Topology {
         strict: &Requirements,
         node: &Requirements,
         allow: &dyn Fn(&str) -> bool,
+        explain: bool,
     ) -> Result<Requirements, String> {
         let mut out = Requirements::new();
         let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
         let inverse = self.inverse.iter().filter(|g| g.selects(pod) && g.def.filter.matches_requirements(node, allow));
         for g in owned.iter().map(|&g| &self.groups[g]).chain(inverse) {
             let key = &g.def.key;
-            let pod_domains = strict.get(key).cloned().unwrap_or_else(|| exists(key));
-            let node_domains = node.get(key).cloned().unwrap_or_else(|| exists(key));
-            let domains = g.next(pod, &pod_domains, &node_domains)?;
-            if !domains.has_intersection(&node_domains) {
-                return Err(format!(
-                    "{}: it may only go to {domains}, and this node is in {node_domains}",
-                    g.describe()
-                ));
+            let pod_domains = strict.get(key);
+            let node_domains = node.get(key);
+            let domains = g.next(pod, pod_domains, node_domains, explain)?;
+            if node_domains.is_some_and(|n| !domains.has_intersection(n)) {
+                return Err(explain_text(explain, || {
+                    format!(
+                        "{}: it may only go to {domains}, and this node is in {}",
+                        g.describe(),
+                        show(node_domains, key)
+                    )
+                }));
             }
             out.add(domains);
             if out.get(key).is_some_and(Requirement::is_empty) {
-                return Err(format!(
-                    "{}: no domain of {key} satisfies all of the pod's topology constraints together",
-                    g.describe()
-                ));
+                return Err(explain_text(explain, || {
+                    format!(
+                        "{}: no domain of {key} satisfies all of the pod's topology constraints together",
+                        g.describe()
+                    )
+                }));
             }
         }
         Ok(out)
+    }
+
+    /// Whether a hostname-keyed constraint already rules out the node with this hostname:
+    /// anti-affinity to a pod that is there, or a hostname spread at its skew. Allocation-free,
+    /// and exactly what [`add_requirements`](Self::add_requirements) would conclude for those groups.
+    pub(crate) fn hostname_blocks(&self, i: usize, pod: &Pod, hostname: &str) -> bool {
+        let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        for &g in owned {
+            let g = &self.groups[g];
+            if g.def.key != label::HOSTNAME {
+                continue;
+            }
+            let c = g.counts.get(hostname).copied().unwrap_or(0);
+            match g.def.kind {
+                Kind::AntiAffinity if c > 0 => return true,
+                Kind::Spread { max_skew, .. } if c + i32::from(g.selects(pod)) > max_skew => return true,
+                _ => {}
+            }
+        }
+        self.inverse
+            .iter()
+            .any(|g| g.def.key == label::HOSTNAME && g.counts.get(hostname).is_some_and(|c| *c > 0) && g.selects(pod))
     }
 
     /// Counts pod `i`, placed on a node with these taints and requirements, in every group that
