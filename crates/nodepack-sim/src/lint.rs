@@ -11,6 +11,7 @@
 //! | `instance-type-not-offered` | warning | a named type exists in EC2 but the built-in catalog has no offering for it |
 //! | `no-instance-type` | error | a NodePool's requirements admit no instance type with an available offering |
 //! | `limit-below-smallest-node` | error | a `spec.limits` resource is below the capacity of the smallest node the pool could launch, or `limits.nodes` is 0 |
+//! | `limit-reached` | warning | the pool's existing nodes leave no room under a limit for even the smallest node it could launch |
 //! | `pod-matches-no-pool` | error | a pending pod's (or workload template's) node selector and required node affinity match no NodePool and no existing node |
 //! | `pod-untolerated-taint` | error | the NodePools a pod selects all have a taint it does not tolerate, and no existing node takes it |
 //! | `taint-not-tolerated` | warning | a NodePool taint that no pod tolerates |
@@ -256,6 +257,39 @@ impl<'a> Context<'a> {
             });
         }
         if !admitted.is_empty() {
+            let nodes: Vec<&Node> =
+                self.inputs.cluster.nodes.iter().filter(|n| n.node_pool() == Some(pool.name.as_str())).collect();
+            if let Some(limit) = pool.node_limit.filter(|l| *l > 0 && nodes.len() as i64 >= *l) {
+                out.push(Finding {
+                    severity: Severity::Warning,
+                    code: "limit-reached",
+                    object: object.clone(),
+                    message: format!(
+                        "its {} existing nodes use up limits.nodes {limit}: it cannot launch another node",
+                        nodes.len()
+                    ),
+                });
+            }
+            for (resource, limit) in pool.limits.iter() {
+                let used = nodes.iter().fold(0i64, |a, n| a.saturating_add(n.capacity.get(&resource)));
+                let smallest = admitted.iter().map(|t| (t.capacity.get(&resource), t.name.as_str())).min();
+                if let Some((size, name)) =
+                    smallest.filter(|s| used > 0 && s.0 <= limit && used.saturating_add(s.0) > limit)
+                {
+                    out.push(Finding {
+                        severity: Severity::Warning,
+                        code: "limit-reached",
+                        object: object.clone(),
+                        message: format!(
+                            "its existing nodes already have {} of limits.{resource} {}: not even the smallest node \
+                             it can launch ({name}, {} {resource}) fits under the limit",
+                            resource.format(used),
+                            resource.format(limit),
+                            resource.format(size)
+                        ),
+                    });
+                }
+            }
             for (resource, limit) in pool.limits.iter() {
                 let smallest =
                     admitted.iter().map(|t| (t.capacity.get(&resource), t.name.as_str())).min().unwrap_or((0, ""));
@@ -332,7 +366,7 @@ impl<'a> Context<'a> {
                 match self.pool_refuses(pool, &terms) {
                     Some(why) => refusals.push(format!("{}: {why}", pool.name)),
                     None => match untolerated(&pool.taints, &s.pod.tolerations) {
-                        Some(t) => tainted.push(format!("{} ({t})", pool.name)),
+                        Some(t) => tainted.push((pool.name.as_str(), t.to_string())),
                         None => ok = true,
                     },
                 }
@@ -351,15 +385,19 @@ impl<'a> Context<'a> {
                     ),
                 )
             } else {
-                (
-                    "pod-untolerated-taint",
-                    format!(
-                        "it selects NodePool{} {} but does not tolerate {}: add a toleration",
-                        if tainted.len() == 1 { "" } else { "s" },
-                        tainted.join(", "),
-                        if tainted.len() == 1 { "its taint" } else { "their taints" }
-                    ),
-                )
+                let message = match tainted.as_slice() {
+                    [(pool, taint)] => {
+                        format!("it selects NodePool {pool} but does not tolerate its taint {taint}: add a toleration")
+                    }
+                    many => {
+                        let list: Vec<String> = many.iter().map(|(p, t)| format!("{p} ({t})")).collect();
+                        format!(
+                            "it selects NodePools {} but tolerates none of their taints: add a toleration",
+                            list.join(", ")
+                        )
+                    }
+                };
+                ("pod-untolerated-taint", message)
             };
             out.push(Finding { severity: Severity::Error, code, object: s.object, message });
         }
@@ -581,6 +619,34 @@ spec:
         let f = codes(spot_only);
         let none = f.iter().find(|x| x.1 == "no-instance-type").unwrap();
         assert!(none.3.contains("1 instance type meets its requirements (m6i.large)"), "{}", none.3);
+    }
+
+    #[test]
+    fn limit_reached_by_existing_nodes() {
+        let text = r#"
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: small}
+spec:
+  limits: {cpu: "5", nodes: 1}
+  template:
+    spec:
+      requirements:
+      - {key: node.kubernetes.io/instance-type, operator: In, values: [m6i.large]}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: n1
+  labels: {karpenter.sh/nodepool: small, node.kubernetes.io/instance-type: m6i.xlarge}
+status:
+  capacity: {cpu: "4", memory: 16Gi, pods: "58"}
+"#;
+        let f = codes(text);
+        let reached: Vec<&String> = f.iter().filter(|x| x.1 == "limit-reached").map(|x| &x.3).collect();
+        assert_eq!(reached.len(), 2, "{f:?}");
+        assert!(reached.iter().any(|m| m.contains("already have 4 of limits.cpu 5")), "{reached:?}");
+        assert!(reached.iter().any(|m| m.contains("use up limits.nodes 1")), "{reached:?}");
     }
 
     #[test]

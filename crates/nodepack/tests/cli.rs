@@ -267,6 +267,26 @@ fn pending_fixtures() {
         assert_eq!(explain["reason"].as_str(), Some(reason));
         assert!(explain["nodePools"]["memory-pool-xlarge"]["reason"].is_string());
 
+        let lint = golden(&dir, "lint", &["lint", "-f", &path, "-o", "json"], 1);
+        let codes: Vec<(&str, &str)> = lint["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] != "unknown-instance-type")
+            .filter_map(|f| Some((f["code"].as_str()?, f["object"].as_str()?)))
+            .collect();
+        let want: Vec<(&str, &str)> = match case {
+            "selector-matches-no-pool" => vec![("pod-matches-no-pool", "Pod default/karpenter-test")],
+            "missing-toleration" => vec![
+                ("pod-untolerated-taint", "Pod default/karpenter-test"),
+                ("taint-not-tolerated", "NodePool memory-pool-xlarge"),
+            ],
+            "cpu-limit-reached" => vec![("limit-reached", "NodePool memory-pool-xlarge")],
+            // An unavailable offering is the state of the moment, not a mistake in the manifests.
+            _ => vec![],
+        };
+        assert_eq!(codes, want, "{case}: lint");
+
         let table = run(&["explain", "-f", &path, pod]);
         assert_eq!(table.status, 0);
         let first = table.stdout.lines().next().unwrap_or_default();
