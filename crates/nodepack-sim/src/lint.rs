@@ -17,8 +17,9 @@
 //! | `taint-not-tolerated` | warning | a NodePool taint that no pod tolerates |
 //! | `label-not-selected` | info | a NodePool template label that no pod selects |
 //!
-//! Only `NoSchedule` and `NoExecute` taints count here: a `PreferNoSchedule` taint never keeps a
-//! pod off a node for good (Karpenter relaxes it away).
+//! Pods are checked against NodePools only when the input has some (linting workloads alone says
+//! nothing about them). Only `NoSchedule` and `NoExecute` taints count here: a `PreferNoSchedule`
+//! taint never keeps a pod off a node for good (Karpenter relaxes it away).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
