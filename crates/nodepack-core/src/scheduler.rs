@@ -7,7 +7,7 @@
 //! then name descending); a pod that fails is relaxed one preference at a time and, failing
 //! still, pushed to the back; the pass ends when a full cycle places nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::cluster::Cluster;
 use crate::instance_type::{capacity_type_rank, InstanceType, OfferingFilter};
@@ -216,6 +216,8 @@ struct Claim {
     name: String,
     /// The placeholder hostname (Karpenter's `hostname-placeholder-NNNN`), a topology domain.
     hostname: String,
+    /// The hostname's id in this pass's topology, once the claim holds a pod.
+    host_id: Option<u32>,
     requirements: Requirements,
     options: Vec<u32>,
     /// Per resource, the most any option has left for pods (allocatable less daemon
@@ -233,6 +235,8 @@ struct Existing<'c> {
     node: &'c Node,
     /// `kubernetes.io/hostname`, or the node name.
     hostname: String,
+    /// The hostname's id in this pass's topology.
+    host_id: Option<u32>,
     requirements: std::sync::Arc<Requirements>,
     taints: std::sync::Arc<Vec<Taint>>,
     available: Resources,
@@ -457,11 +461,14 @@ impl<'c> Scheduler<'c> {
             .iter()
             .any(|p| !p.topology_spread.is_empty() || !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty())
             || cluster.nodes.iter().any(|n| n.pods.iter().any(|p| !p.pod_anti_affinity.required.is_empty()));
-        let topology = Topology::new(
+        let mut topology = Topology::new(
             cluster.nodes.iter().filter(|n| has_groups && !removed(&n.name)),
             &templates_domains(&templates),
             &pods,
         );
+        for e in &mut existing {
+            e.host_id = Some(topology.host_id(&e.hostname));
+        }
         let n = pods.len();
         Scheduler {
             settings,
@@ -605,6 +612,7 @@ impl<'c> Scheduler<'c> {
             available: node.available(),
             requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
             hostname: node.labels.get(label::HOSTNAME).cloned().unwrap_or_else(|| node.name.clone()),
+            host_id: None,
             host_ports,
             pods: vec![],
             shielded: false,
@@ -746,6 +754,9 @@ impl<'c> Scheduler<'c> {
         let _ = claim.requests.add_assign_checked(&data.requests);
         claim.host_ports.extend(pod.host_ports.iter().cloned());
         claim.pods.push(i);
+        if claim.host_id.is_none() {
+            claim.host_id = Some(self.topology.host_id(&claim.hostname));
+        }
         let taints = &self.templates[self.claims[c].template].pool.taints;
         let allow = &self.allow;
         self.topology.record(i, pod, taints, &self.claims[c].requirements, &|k| allow.allows(k));
@@ -809,6 +820,7 @@ impl<'c> Scheduler<'c> {
             template: t,
             name: format!("{}-{}", tpl.pool.name, tpl.claims_made),
             hostname,
+            host_id: None,
             requirements,
             ceiling: ceiling(tpl, &options),
             options,
@@ -846,7 +858,7 @@ impl<'c> Scheduler<'c> {
         if ex.requirements.first_conflict(&data.requirements, &none).is_some() {
             return Err(requirement_refusal(explain, &ex.requirements, &data.requirements, &none));
         }
-        if !explain && self.topology.hostname_blocks(i, pod, &ex.hostname) {
+        if !explain && self.topology.hostname_blocks(i, pod, ex.host_id) {
             return Err(None);
         }
         let reqs = narrowed(&ex.requirements, &data.requirements);
@@ -892,7 +904,7 @@ impl<'c> Scheduler<'c> {
         let _ = total.add_assign_checked(&data.requests);
         // Cheap refusals that the checks below would reach anyway, taken early when nobody
         // needs the details: no option has room, or a hostname constraint rules the node out.
-        if !explain && (!total.fits(&claim.ceiling) || self.topology.hostname_blocks(i, pod, &claim.hostname)) {
+        if !explain && (!total.fits(&claim.ceiling) || self.topology.hostname_blocks(i, pod, claim.host_id)) {
             return Err(None);
         }
         let mut reqs = narrowed(&claim.requirements, &data.requirements);
@@ -1043,8 +1055,9 @@ impl<'c> Scheduler<'c> {
         let explain = self.settings.explain;
         let unschedulable = self.explain_failures(explain);
         let mut node_claims = vec![];
+        let mut orders = PriceOrders::default();
         for claim in &self.claims {
-            node_claims.push(self.finalize(claim));
+            node_claims.push(self.finalize(claim, &mut orders));
         }
         let mut existing_nodes: Vec<ExistingNodePlacement> = self
             .existing
@@ -1061,19 +1074,18 @@ impl<'c> Scheduler<'c> {
     }
 
     /// The launch Karpenter's provider would make for a finished claim.
-    fn finalize(&self, claim: &Claim) -> NodeClaim {
+    fn finalize(&self, claim: &Claim, orders: &mut PriceOrders) -> NodeClaim {
         let tpl = &self.templates[claim.template];
         let reqs = &claim.requirements;
-        // Options ordered by their cheapest compatible offering, truncated.
-        let filter = OfferingFilter::new(reqs);
-        let mut opts: Vec<(Price, u32)> = claim
-            .options
-            .iter()
-            .filter_map(|&o| tpl.types[o as usize].cheapest_offering_with(&filter).map(|of| (of.price, o)))
-            .collect();
-        opts.sort_by(|(pa, a), (pb, b)| {
-            pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
-        });
+        // Options ordered by their cheapest compatible offering, truncated. The order depends
+        // only on the pool and the claim's zone and capacity-type requirements, so it is
+        // computed once per such combination and filtered to each claim's options.
+        let order = orders.order(claim.template, tpl, reqs);
+        let mut member = vec![false; tpl.types.len()];
+        for &o in &claim.options {
+            member[o as usize] = true;
+        }
+        let mut opts: Vec<(Price, u32)> = order.iter().filter(|(_, o)| member[*o as usize]).copied().collect();
         opts.truncate(self.settings.max_instance_types.max(1));
         let types: Vec<&InstanceType> = opts.iter().map(|(_, o)| &tpl.types[*o as usize]).collect();
         let Launch { instance_type, zone, capacity_type, price, labels } = launch(tpl.pool, &types, reqs);
@@ -1263,6 +1275,32 @@ fn daemon_compatible(node_reqs: &Requirements, daemon: &Pod, allow: &AllowUndefi
         } else {
             return false;
         }
+    }
+}
+
+/// Price orders of a pool's instance types under given zone and capacity-type requirements.
+#[derive(Default)]
+struct PriceOrders {
+    cache: HashMap<(usize, Option<Requirement>, Option<Requirement>), Vec<(Price, u32)>>,
+}
+
+impl PriceOrders {
+    /// Every offered type of the template, by its cheapest offering the requirements admit,
+    /// then by name.
+    fn order(&mut self, t: usize, tpl: &Template<'_>, reqs: &Requirements) -> &[(Price, u32)] {
+        let key = (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned());
+        self.cache.entry(key).or_insert_with(|| {
+            let filter = OfferingFilter::new(reqs);
+            let mut v: Vec<(Price, u32)> = tpl
+                .options
+                .iter()
+                .filter_map(|&o| tpl.types[o as usize].cheapest_offering_with(&filter).map(|of| (of.price, o)))
+                .collect();
+            v.sort_by(|(pa, a), (pb, b)| {
+                pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
+            });
+            v
+        })
     }
 }
 

@@ -94,6 +94,26 @@ struct GroupKey {
 struct Group {
     def: GroupKey,
     counts: BTreeMap<String, i32>,
+    /// For hostname groups: the same counts by interned hostname id, so the hot path compares
+    /// integers rather than long placeholder names.
+    by_host: Vec<i32>,
+}
+
+/// Hostnames interned to dense ids.
+#[derive(Debug, Default)]
+struct Hosts {
+    ids: HashMap<String, u32>,
+}
+
+impl Hosts {
+    fn id(&mut self, hostname: &str) -> u32 {
+        if let Some(&id) = self.ids.get(hostname) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(hostname.to_string(), id);
+        id
+    }
 }
 
 impl Group {
@@ -102,8 +122,19 @@ impl Group {
             && self.def.selector.matches(&pod.labels)
     }
 
-    fn record(&mut self, domain: &str) {
+    fn record(&mut self, domain: &str, hosts: &mut Hosts) {
         *self.counts.entry(domain.to_string()).or_insert(0) += 1;
+        if self.def.key == label::HOSTNAME {
+            let id = hosts.id(domain) as usize;
+            if self.by_host.len() <= id {
+                self.by_host.resize(id + 1, 0);
+            }
+            self.by_host[id] += 1;
+        }
+    }
+
+    fn host_count(&self, host: u32) -> i32 {
+        self.by_host.get(host as usize).copied().unwrap_or(0)
     }
 
     /// The count of a domain; a hostname the group has never seen is a node about to be
@@ -305,6 +336,9 @@ pub(crate) struct Topology {
     universe: BTreeMap<String, DomainUniverse>,
     /// Domains (and pods) of the existing nodes, for counting new groups.
     nodes: Vec<NodeView>,
+    hosts: Hosts,
+    /// Per pending pod: the inverse groups that select it (labels do not relax, so this is fixed).
+    inverse_selecting: Vec<Vec<usize>>,
 }
 
 /// What topology needs of an existing node.
@@ -393,6 +427,8 @@ impl Topology {
             inverse_owned: vec![vec![]; pods.len()],
             universe: BTreeMap::new(),
             nodes: node_views,
+            hosts: Hosts::default(),
+            inverse_selecting: vec![],
         };
         topo.universe = Self::build_universe(&keys, pools);
         // Pods already bound with required anti-affinity keep the pods they select out of their domains.
@@ -403,7 +439,7 @@ impl Topology {
                 for term in &p.pod_anti_affinity.required {
                     let g = topo.inverse_group(p, term);
                     if let Some(d) = labels.get(&term.topology_key) {
-                        topo.inverse[g].record(d);
+                        topo.inverse[g].record(d, &mut topo.hosts);
                     }
                 }
             }
@@ -411,7 +447,16 @@ impl Topology {
         for (i, p) in pods.iter().enumerate() {
             topo.update(i, p);
         }
+        topo.inverse_selecting = pods
+            .iter()
+            .map(|p| topo.inverse.iter().enumerate().filter(|(_, g)| g.selects(p)).map(|(gi, _)| gi).collect())
+            .collect();
         topo
+    }
+
+    /// The dense id of a hostname, for [`hostname_blocks`](Self::hostname_blocks).
+    pub(crate) fn host_id(&mut self, hostname: &str) -> u32 {
+        self.hosts.id(hostname)
     }
 
     fn build_universe(keys: &BTreeSet<String>, pools: &[PoolDomains<'_>]) -> BTreeMap<String, DomainUniverse> {
@@ -454,7 +499,7 @@ impl Topology {
 
     /// A fresh group with the universe's domains (honouring the taint policy) and the counts of
     /// pods already bound.
-    fn make_group(&self, def: GroupKey, pod: &Pod, count_existing: bool) -> Group {
+    fn make_group(&self, def: GroupKey, pod: &Pod, count_existing: bool, hosts: &mut Hosts) -> Group {
         let mut counts: BTreeMap<String, i32> = BTreeMap::new();
         if let Some(u) = self.universe.get(&def.key) {
             for (d, taint_sets) in u {
@@ -465,7 +510,7 @@ impl Topology {
                 }
             }
         }
-        let mut g = Group { def, counts };
+        let mut g = Group { def, counts, by_host: vec![] };
         for n in &self.nodes {
             let Some(domain) = n.domain(&g.def.key) else { continue };
             if !g.def.filter.matches(&n.taints, &n.requirements, &|_| false) {
@@ -476,7 +521,7 @@ impl Topology {
                 let domain = domain.to_string();
                 for (ns, labels) in &n.pods {
                     if g.def.namespaces.as_ref().is_none_or(|s| s.contains(ns)) && g.def.selector.matches(labels) {
-                        g.record(&domain);
+                        g.record(&domain, hosts);
                     }
                 }
             }
@@ -488,7 +533,9 @@ impl Topology {
         if let Some(&g) = self.index.get(&def) {
             return g;
         }
-        let g = self.make_group(def.clone(), pod, true);
+        let mut hosts = std::mem::take(&mut self.hosts);
+        let g = self.make_group(def.clone(), pod, true, &mut hosts);
+        self.hosts = hosts;
         self.groups.push(g);
         self.index.insert(def, self.groups.len() - 1);
         self.groups.len() - 1
@@ -505,7 +552,9 @@ impl Topology {
         if let Some(&g) = self.inverse_index.get(&def) {
             return g;
         }
-        let g = self.make_group(def.clone(), pod, false);
+        let mut hosts = std::mem::take(&mut self.hosts);
+        let g = self.make_group(def.clone(), pod, false, &mut hosts);
+        self.hosts = hosts;
         self.inverse.push(g);
         self.inverse_index.insert(def, self.inverse.len() - 1);
         self.inverse.len() - 1
@@ -591,7 +640,9 @@ impl Topology {
     ) -> Result<Requirements, String> {
         let mut out = Requirements::new();
         let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        let inverse = self.inverse.iter().filter(|g| g.selects(pod) && g.def.filter.matches_requirements(node, allow));
+        let selecting = self.inverse_selecting.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let inverse =
+            selecting.iter().map(|&g| &self.inverse[g]).filter(|g| g.def.filter.matches_requirements(node, allow));
         for g in owned.iter().map(|&g| &self.groups[g]).chain(inverse) {
             let key = &g.def.key;
             let pod_domains = strict.get(key);
@@ -622,23 +673,24 @@ impl Topology {
     /// Whether a hostname-keyed constraint already rules out the node with this hostname:
     /// anti-affinity to a pod that is there, or a hostname spread at its skew. Allocation-free,
     /// and exactly what [`add_requirements`](Self::add_requirements) would conclude for those groups.
-    pub(crate) fn hostname_blocks(&self, i: usize, pod: &Pod, hostname: &str) -> bool {
+    pub(crate) fn hostname_blocks(&self, i: usize, pod: &Pod, host: Option<u32>) -> bool {
+        // A hostname no group has counted yet (a claim made in this pass) holds no pods.
+        let Some(host) = host else { return false };
         let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
         for &g in owned {
             let g = &self.groups[g];
             if g.def.key != label::HOSTNAME {
                 continue;
             }
-            let c = g.counts.get(hostname).copied().unwrap_or(0);
+            let c = g.host_count(host);
             match g.def.kind {
                 Kind::AntiAffinity if c > 0 => return true,
                 Kind::Spread { max_skew, .. } if c + i32::from(g.selects(pod)) > max_skew => return true,
                 _ => {}
             }
         }
-        self.inverse
-            .iter()
-            .any(|g| g.def.key == label::HOSTNAME && g.counts.get(hostname).is_some_and(|c| *c > 0) && g.selects(pod))
+        let selecting = self.inverse_selecting.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        selecting.iter().map(|&g| &self.inverse[g]).any(|g| g.def.key == label::HOSTNAME && g.host_count(host) > 0)
     }
 
     /// Counts pod `i`, placed on a node with these taints and requirements, in every group that
@@ -660,12 +712,13 @@ impl Topology {
                 continue;
             }
             if g.def.kind == Kind::AntiAffinity {
-                for d in r.values().clone() {
-                    g.record(&d);
+                for d in r.values() {
+                    g.record(d, &mut self.hosts);
                 }
             } else if r.values().len() == 1 {
-                let d = r.values().iter().next().cloned().unwrap_or_default();
-                g.record(&d);
+                if let Some(d) = r.values().iter().next() {
+                    g.record(d, &mut self.hosts);
+                }
             }
         }
         let owned = self.inverse_owned.get(i).cloned().unwrap_or_default();
@@ -673,8 +726,8 @@ impl Topology {
             let g = &mut self.inverse[gi];
             if let Some(r) = reqs.get(&g.def.key) {
                 if !r.is_complement() {
-                    for d in r.values().clone() {
-                        g.record(&d);
+                    for d in r.values() {
+                        g.record(d, &mut self.hosts);
                     }
                 }
             }
