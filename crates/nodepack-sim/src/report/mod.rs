@@ -309,17 +309,15 @@ fn pending_chart(tl: &[TimelinePoint], end: i64) -> String {
 }
 
 fn resource_chart(tl: &[TimelinePoint], end: i64, cpu: bool) -> String {
-    let (req, alloc): (Vec<(i64, f64)>, Vec<(i64, f64)>) = if cpu {
-        (
-            tl.iter().map(|p| (p.t, p.cpu_requested_cores)).collect(),
-            tl.iter().map(|p| (p.t, p.cpu_allocatable_cores)).collect(),
-        )
-    } else {
-        (
-            tl.iter().map(|p| (p.t, p.memory_requested_gib)).collect(),
-            tl.iter().map(|p| (p.t, p.memory_allocatable_gib)).collect(),
-        )
+    let value = |p: &TimelinePoint| {
+        if cpu {
+            (p.cpu_requested_cores, p.cpu_allocatable_cores)
+        } else {
+            (p.memory_requested_gib, p.memory_allocatable_gib)
+        }
     };
+    let req = tl.iter().map(|p| (p.t, value(p).0)).collect();
+    let alloc = tl.iter().map(|p| (p.t, value(p).1)).collect();
     let requested = Series { name: "requested".into(), color: if cpu { "#3a9d5d" } else { "#8e44ad" }, points: req };
     let allocatable = Series { name: "allocatable (Ready nodes)".into(), color: "#52606d", points: alloc };
     Chart::new(end).area(&requested).line(&allocatable).render()

@@ -150,9 +150,9 @@ impl<'a> Chart<'a> {
         let plot_h = H - TOP - BOTTOM;
         let y = move |v: f64| TOP + plot_h * (1.0 - (v / ymax).clamp(0.0, 1.0));
         let mut s = String::new();
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\">\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\">"
         );
         // Grid and y axis.
         let mut v = 0.0;

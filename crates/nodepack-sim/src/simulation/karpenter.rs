@@ -260,7 +260,7 @@ impl Simulation {
     /// Launches a node claim; returns the node's name, or `None` when no offering had capacity.
     pub(super) fn launch(&mut self, mut claim: NodeClaim, t: Seconds, reason: &str) -> Option<String> {
         let pool_name = claim.node_pool.clone();
-        let Some(pool) = self.cluster.node_pool(&pool_name).cloned() else { return None };
+        let pool = self.cluster.node_pool(&pool_name).cloned()?;
         let mut unavailable = vec![];
         let mut chosen: Option<(String, String, String, Price)> = None;
         if !claim.instance_type.is_empty()
@@ -323,7 +323,7 @@ impl Simulation {
             return None;
         };
         let types = self.cluster.instance_types_for(&pool_name);
-        let Some(it) = types.iter().find(|x| x.name == type_name).cloned() else { return None };
+        let it = types.iter().find(|x| x.name == type_name).cloned()?;
         if type_name != claim.instance_type || zone != claim.zone || ct != claim.capacity_type {
             let mut labels: Labels = pool.labels.clone();
             for (k, v) in claim.requirements.single_value_labels() {

@@ -304,7 +304,7 @@ impl Simulation {
                 }
             }
             steps += 1;
-            if steps % 512 == 0 {
+            if steps.is_multiple_of(512) {
                 progress(t, self.end);
             }
         }
