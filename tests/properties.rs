@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use nodepack_core::label::{CAPACITY_TYPE, INSTANCE_TYPE, NODE_POOL, ZONE};
-use nodepack_core::{
+use nodepack_core::{Limits, 
     provision, Cluster, Effect, InstanceType, Labels, Node, NodeClaim, NodePool, Offering, Overhead, Pod,
     PreferencePolicy, Price, Requirement, Requirements, ResourceName, Resources, Schedule, Settings, Taint, Toleration,
     TolerationOperator,
@@ -120,7 +120,7 @@ fn describe(rc: &RandomCluster) -> String {
             p.requirements,
             join(p.taints.iter().map(Taint::to_string).collect()),
             join(p.startup_taints.iter().map(Taint::to_string).collect()),
-            p.limits,
+            p.limits.to_resources(),
             p.node_limit
         );
     }
@@ -1024,16 +1024,10 @@ proptest! {
     }
 }
 
-/// Known bug ZERO_LIMIT: `limits: {cpu: 0}` (or `nvidia.com/gpu: 0`) is Karpenter's way to stop a
-/// NodePool from launching anything (or anything with GPUs), but `Resources` cannot hold an
-/// explicit zero (the four common resources live in a fixed array where 0 means absent, and
-/// `set` removes zero extended resources), so the pool reads as unlimited (`Template.limited` is
-/// `None` in scheduler.rs) and launches nodes.
+/// `limits: {cpu: 0}` (or `nvidia.com/gpu: 0`) is Karpenter's way to stop a NodePool from
+/// launching anything (or anything with GPUs): a limit of zero is not "no limit".
 #[test]
 fn a_zero_limit_stops_the_pool() {
-    if !check_known_bug("ZERO_LIMIT") {
-        return;
-    }
     let gpu = ResourceName::Extended("nvidia.com/gpu".into());
     let it = InstanceType::new(
         "g.xlarge",
@@ -1047,7 +1041,7 @@ fn a_zero_limit_stops_the_pool() {
     );
     for limit in [ResourceName::Cpu, gpu] {
         let mut pool = NodePool::new("capped");
-        pool.limits = Resources::new().with(limit.clone(), 0);
+        pool.limits = Limits::new().with(limit.clone(), 0);
         let cluster =
             Cluster { node_pools: vec![pool], instance_types: Arc::new(vec![it.clone()]), ..Default::default() };
         let case = one_pod_case(cluster, Pod::new("web", Resources::new().with(ResourceName::Cpu, 500)));

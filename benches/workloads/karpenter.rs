@@ -23,7 +23,7 @@
 
 use std::sync::Arc;
 
-use nodepack_core::{
+use nodepack_core::{Limits, 
     Cluster, InstanceType, LabelSelector, Labels, NodePool, Offering, Operator, Overhead, Pod, PodAffinityTerm, Price,
     Requirement, ResourceName, Resources, TopologySpreadConstraint, WhenUnsatisfiable,
 };
@@ -116,7 +116,7 @@ pub fn karpenter_benchmark_node_pool() -> NodePool {
     let mut pool = NodePool::new(KARPENTER_BENCH_NODE_POOL);
     pool.labels.insert(LABEL_DISCOVERY.into(), "unspecified".into());
     pool.limits =
-        Resources::new().with(ResourceName::Cpu, 10_000_000 * 1000).with(ResourceName::Memory, 10_000_000 * GIB);
+        Limits::new().with(ResourceName::Cpu, 10_000_000 * 1000).with(ResourceName::Memory, 10_000_000 * GIB);
     pool
 }
 

@@ -731,7 +731,7 @@ mod tests {
             if c.node_pools.iter().any(|p| p.node_limit.is_some()) {
                 seen.insert("node limit");
             }
-            if c.node_pools.iter().any(|p| !p.limits.is_zero()) {
+            if c.node_pools.iter().any(|p| !p.limits.is_empty()) {
                 seen.insert("resource limit");
             }
             if c.node_pools.iter().any(|p| p.taints.iter().any(|t| t.effect == Effect::PreferNoSchedule)) {

@@ -79,7 +79,7 @@ pub use instance_type::{InstanceType, Offering, OfferingFilter, Overhead};
 pub use label::Labels;
 pub use label_selector::LabelSelector;
 pub use node::Node;
-pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, DisruptionReason, DisruptionSettings, NodePool};
+pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, DisruptionReason, DisruptionSettings, Limits, NodePool};
 pub use pod::{HostPort, Pod};
 pub use pod_disruption_budget::{IntOrPercent, PodDisruptionBudget};
 pub use preferences::PreferencePolicy;

@@ -4,7 +4,9 @@ use crate::duration::Duration;
 use crate::label::{self, Labels};
 use crate::requirement::Requirement;
 use crate::requirements::Requirements;
-use crate::resources::Resources;
+use std::collections::BTreeMap;
+
+use crate::resources::{Bytes, Millicores, ResourceName, Resources};
 use crate::taint::Taint;
 
 /// `spec.disruption.consolidationPolicy`.
@@ -93,6 +95,71 @@ impl Default for DisruptionSettings {
     }
 }
 
+/// `spec.limits`: a cap per named resource. A resource not named is unlimited; one named with
+/// `0` stops the pool from launching anything that has it (Karpenter's way to pause a pool).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Limits {
+    entries: BTreeMap<ResourceName, i64>,
+}
+
+impl Limits {
+    /// No limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// These limits with `name` capped at `amount`.
+    #[must_use]
+    pub fn with(mut self, name: ResourceName, amount: i64) -> Self {
+        self.set(&name, amount);
+        self
+    }
+
+    /// Caps one resource (zero included).
+    pub fn set(&mut self, name: &ResourceName, amount: i64) {
+        self.entries.insert(name.clone(), amount);
+    }
+
+    /// The cap on a resource, `None` when it is unlimited.
+    pub fn limit(&self, name: &ResourceName) -> Option<i64> {
+        self.entries.get(name).copied()
+    }
+
+    /// The cap on a resource, 0 when it is not named (use [`limit`](Self::limit) to tell the two apart).
+    pub fn get(&self, name: &ResourceName) -> i64 {
+        self.limit(name).unwrap_or(0)
+    }
+
+    /// The CPU cap (0 when unlimited).
+    pub fn cpu(&self) -> Millicores {
+        Millicores(self.get(&ResourceName::Cpu))
+    }
+
+    /// The memory cap (0 when unlimited).
+    pub fn memory(&self) -> Bytes {
+        Bytes(self.get(&ResourceName::Memory))
+    }
+
+    /// Every capped resource, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (ResourceName, i64)> + '_ {
+        self.entries.iter().map(|(k, v)| (k.clone(), *v))
+    }
+
+    /// Whether no resource is capped.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The caps as a resource list (a cap of 0 reads as 0).
+    pub fn to_resources(&self) -> Resources {
+        let mut r = Resources::new();
+        for (k, v) in &self.entries {
+            r.set(k, *v);
+        }
+        r
+    }
+}
+
 /// A NodePool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodePool {
@@ -113,7 +180,7 @@ pub struct NodePool {
     /// `spec.template.spec.nodeClassRef.name`.
     pub node_class: Option<String>,
     /// `spec.limits` on resources; resources not named are unlimited.
-    pub limits: Resources,
+    pub limits: Limits,
     /// `spec.limits.nodes`.
     pub node_limit: Option<i64>,
     /// `spec.disruption`.
@@ -132,7 +199,7 @@ impl NodePool {
             startup_taints: vec![],
             expire_after: Some(Duration::hours(720)),
             node_class: None,
-            limits: Resources::new(),
+            limits: Limits::new(),
             node_limit: None,
             disruption: DisruptionSettings::default(),
         }
@@ -140,7 +207,7 @@ impl NodePool {
 
     /// Whether any resource or node limit is set.
     pub fn has_limits(&self) -> bool {
-        !self.limits.is_zero() || self.node_limit.is_some()
+        !self.limits.is_empty() || self.node_limit.is_some()
     }
 
     /// The requirements every node from this pool has: its requirements, its template labels as

@@ -544,11 +544,8 @@ impl<'c> Scheduler<'c> {
             };
             type_group[i as usize] = u16::try_from(gi).unwrap_or(u16::MAX);
         }
-        let limited: Option<Vec<ResourceName>> = if pool.limits.is_zero() && pool.limits.iter().next().is_none() {
-            None
-        } else {
-            Some(pool.limits.iter().map(|(n, _)| n).collect())
-        };
+        let limited: Option<Vec<ResourceName>> =
+            if pool.limits.is_empty() { None } else { Some(pool.limits.iter().map(|(n, _)| n).collect()) };
         Ok(Template {
             pool,
             requirements,
@@ -557,7 +554,7 @@ impl<'c> Scheduler<'c> {
             type_group,
             groups: groups.into_iter().map(|(_, g)| g).collect(),
             limited,
-            remaining: pool.limits.clone(),
+            remaining: pool.limits.to_resources(),
             nodes_remaining: pool.node_limit,
             nodes_in_use: 0,
             claims_made: 0,
