@@ -60,7 +60,7 @@ const STYLE: &str = "
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px auto;max-width:1320px;color:#1f2933;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e4e7eb;padding-bottom:4px}
 p.sub{color:#616e7c;margin:0 0 16px}
-.cards{display:flex;flex-wrap:wrap;gap:10px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin-bottom:10px}
 .card{border:1px solid #e4e7eb;border-radius:6px;padding:10px 14px;min-width:130px}
 .card .v{font-size:22px;font-weight:600}.card .k{font-size:12px;color:#616e7c;text-transform:uppercase;letter-spacing:.04em}
 .card.warn .v{color:#c0392b}
@@ -134,7 +134,7 @@ pub fn html(r: &ReplayOutput) -> String {
     h.push_str(&figure("Nodes by NodePool", &nodes_chart(&r.timeline, end)));
     h.push_str(&figure("Cost per hour (USD)", &cost_chart(&r.timeline, end)));
     h.push_str(&figure("Pending pods", &pending_chart(&r.timeline, end)));
-    h.push_str(&figure("How long pods waited for a node", &histogram_chart(r)));
+    h.push_str(&figure("How long pods waited for a node (each time a pod was pending)", &histogram_chart(r)));
     h.push_str(&figure("CPU: requested and allocatable (cores)", &resource_chart(&r.timeline, end, true)));
     h.push_str(&figure("Memory: requested and allocatable (GiB)", &resource_chart(&r.timeline, end, false)));
     h.push_str("</div>\n");

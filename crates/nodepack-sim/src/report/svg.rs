@@ -308,7 +308,6 @@ pub(super) fn bars(labels: &[String], counts: &[usize], color: &str) -> String {
             escape(label)
         );
     }
-    let _ = writeln!(s, "<text x=\"{}\" y=\"17\">waits (pods × times pending), by length</text>", f(LEFT));
     s.push_str("</svg>\n");
     s
 }
