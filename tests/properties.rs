@@ -8,18 +8,17 @@
 //! persisted to files; the failing input is printed in a compact form (seed, size, kept elements
 //! and the whole restricted cluster).
 //!
-//! Known scheduler bugs: an assertion that fails because of one is gated behind an environment
-//! variable `NODEPACK_KNOWN_BUG_<NAME>`. It runs only when that variable is set, so that the bug
-//! can be reproduced (`NODEPACK_KNOWN_BUG_<NAME>=1 cargo test --test properties`); remove the gate
-//! once the bug is fixed.
+//! Three scheduler bugs these properties found (a spot launch dropped when spot cost more than
+//! on-demand, contradictory selector and affinity placed anyway, a limit of 0 read as no limit)
+//! are fixed; each keeps a focused test below.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
 use nodepack_core::label::{CAPACITY_TYPE, INSTANCE_TYPE, NODE_POOL, ZONE};
-use nodepack_core::{Limits, 
-    provision, Cluster, Effect, InstanceType, Labels, Node, NodeClaim, NodePool, Offering, Overhead, Pod,
+use nodepack_core::{
+    provision, Cluster, Effect, InstanceType, Labels, Limits, Node, NodeClaim, NodePool, Offering, Overhead, Pod,
     PreferencePolicy, Price, Requirement, Requirements, ResourceName, Resources, Schedule, Settings, Taint, Toleration,
     TolerationOperator,
 };
@@ -38,11 +37,6 @@ fn config() -> Config {
     let mut c = Config::with_cases(if slow() { 1024 } else { 64 });
     c.failure_persistence = None;
     c
-}
-
-/// Whether the assertion gated on a known bug should run (see the module docs).
-fn check_known_bug(name: &str) -> bool {
-    std::env::var(format!("NODEPACK_KNOWN_BUG_{name}")).is_ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -673,50 +667,24 @@ fn check_requirements(w: &World) -> Result<(), String> {
         }
         Ok(())
     };
-    // Known bug CONTRADICTORY_REQUIREMENTS: a pod whose node selector and affinity terms admit
-    // no common value on some key (say `tier: web` and a term `tier DoesNotExist`) gets the empty
-    // intersection as its requirement, which reads as `DoesNotExist`; nodes without the label
-    // then accept it, so it is placed where its selector does not hold. Karpenter v1.14.1 does the
-    // same (`Requirement.Intersection` returns an empty concrete set, `Operator()` calls it
-    // DoesNotExist), so the fix may be a documented divergence rather than a port.
-    let gated = |pod: &Pod| contradictory(pod) && !check_known_bug("CONTRADICTORY_REQUIREMENTS");
+    // A pod whose node selector and affinity terms admit no common value on some key (say
+    // `tier: web` and a term `tier DoesNotExist`) must never be placed where its selector does
+    // not hold. (Karpenter v1.14.1 intersects them into an empty set read as `DoesNotExist` and
+    // places it anyway; nodepack drops such terms, or reports the pod unschedulable.)
     for c in &w.schedule.node_claims {
         for key in &c.pods {
             let pod = w.pod(key)?;
-            if !gated(pod) {
-                check(pod, &|r| claim_admits(c, r), &format!("claim {} (labels {:?})", c.name, c.labels))?;
-            }
+            check(pod, &|r| claim_admits(c, r), &format!("claim {} (labels {:?})", c.name, c.labels))?;
         }
     }
     for e in &w.schedule.existing_nodes {
         let node = w.node(&e.name)?;
         for key in &e.pods {
             let pod = w.pod(key)?;
-            if !gated(pod) {
-                check(pod, &|r| admits_label(r, &node.labels), &format!("node {}", e.name))?;
-            }
+            check(pod, &|r| admits_label(r, &node.labels), &format!("node {}", e.name))?;
         }
     }
     Ok(())
-}
-
-/// Whether two of a pod's sources of node requirements (its node selector, each required term,
-/// its heaviest preferred term) constrain one key with no value or absence both admit.
-fn contradictory(pod: &Pod) -> bool {
-    // Required terms are alternatives, and only one preferred term applies at a time, so only
-    // pairs drawn from different kinds of source combine.
-    let selector = vec![selector_requirements(pod)];
-    let required: Vec<Vec<Requirement>> =
-        pod.node_affinity.required.iter().map(|t| t.iter().cloned().collect()).collect();
-    let preferred: Vec<Vec<Requirement>> =
-        pod.node_affinity.preferred.iter().map(|(_, t)| t.iter().cloned().collect()).collect();
-    let clash = |a: &[Vec<Requirement>], b: &[Vec<Requirement>]| {
-        a.iter().any(|x| {
-            b.iter()
-                .any(|y| x.iter().any(|ra| y.iter().any(|rb| rb.key() == ra.key() && !jointly_satisfiable(&[ra, rb]))))
-        })
-    };
-    clash(&selector, &required) || clash(&selector, &preferred) || clash(&required, &preferred)
 }
 
 /// Capacity of a pool's existing nodes plus its launched claims stays within its limits.
@@ -1091,14 +1059,10 @@ fn spot_pricier_than_on_demand_still_launches() {
     assert_eq!((c.instance_type.as_str(), c.capacity_type.as_str(), c.price), ("m.large", "spot", Price(120_000_000)));
 }
 
-/// The smallest counterexamples for known bug CONTRADICTORY_REQUIREMENTS (see
-/// `check_requirements`): a pod selecting `tier: web` whose only required term says `tier
-/// DoesNotExist` can run nowhere, yet it is placed on a node (or a new claim) without the label.
+/// A pod selecting `tier: web` whose only required term says `tier DoesNotExist` can run
+/// nowhere: it stays pending, on existing nodes and new claims alike (see `check_requirements`).
 #[test]
 fn contradictory_selector_and_term_place_nowhere() {
-    if !check_known_bug("CONTRADICTORY_REQUIREMENTS") {
-        return;
-    }
     let mut pod = Pod::new("web", Resources::new().with(ResourceName::Cpu, 500));
     pod.node_selector.insert("tier".into(), "web".into());
     pod.node_affinity.required.push([Requirement::does_not_exist("tier")].into_iter().collect());

@@ -337,6 +337,43 @@ fn validate_pod(pod: &Pod, allow: &AllowUndefined) -> Option<String> {
     pod.node_affinity.required.iter().chain(pod.node_affinity.preferred.iter().map(|(_, t)| t)).find_map(check)
 }
 
+/// The first key on which two requirement sets admit neither a common value nor, both, the
+/// label's absence: no node can satisfy them together.
+fn clash(a: &Requirements, b: &Requirements) -> Option<String> {
+    a.iter().find_map(|r| {
+        let q = b.get(r.key())?;
+        (!r.has_intersection(q) && !(r.is_negative() && q.is_negative())).then(|| format!("{r} against {q}"))
+    })
+}
+
+/// Drops the node-affinity terms that contradict the pod's node selector (or, for preferred
+/// terms, the required term they would be combined with): no node can match them, so
+/// kube-scheduler never would. Says why when every required term contradicts the selector.
+///
+/// Karpenter intersects such sets into an empty one that reads as `DoesNotExist` and launches a
+/// node the pod can never use; nodepack reports the pod as unschedulable instead.
+fn drop_contradictions(pod: &mut Pod) -> Option<String> {
+    let selector = Requirements::from_labels(&pod.node_selector);
+    let required = std::mem::take(&mut pod.node_affinity.required);
+    let had_required = !required.is_empty();
+    let mut first_clash = None;
+    for term in required {
+        match clash(&selector, &term) {
+            Some(c) => first_clash = first_clash.or(Some(c)),
+            None => pod.node_affinity.required.push(term),
+        }
+    }
+    if had_required && pod.node_affinity.required.is_empty() {
+        return Some(format!(
+            "its node selector contradicts every required node-affinity term ({}): no node can match it",
+            first_clash.unwrap_or_default()
+        ));
+    }
+    let first_required = pod.node_affinity.required.first().cloned().unwrap_or_default();
+    pod.node_affinity.preferred.retain(|(_, t)| clash(&selector, t).is_none() && clash(&first_required, t).is_none());
+    None
+}
+
 struct Scheduler<'c> {
     settings: &'c Settings,
     allow: AllowUndefined,
@@ -618,7 +655,8 @@ impl<'c> Scheduler<'c> {
 
     fn solve(&mut self) {
         for i in 0..self.pods.len() {
-            if let Some(why) = validate_pod(&self.pods[i], &self.allow) {
+            let contradiction = drop_contradictions(&mut self.pods[i]);
+            if let Some(why) = contradiction.or_else(|| validate_pod(&self.pods[i], &self.allow)) {
                 self.ignored.insert(i, why);
             }
         }
