@@ -15,7 +15,7 @@ pub struct ReplayOutput {
     pub trace: String,
     /// The figures of the whole replay.
     pub summary: ReplaySummary,
-    /// The cluster over time: a point at every change, thinned to at most
+    /// The cluster over time: a point at every change and one at the end, thinned to at most
     /// [`MAX_TIMELINE_POINTS`] (per stretch of time, the point with the most nodes and the last one).
     pub timeline: Vec<TimelinePoint>,
     /// Every launch, disruption, deletion, interruption and failed launch, in time order.

@@ -135,7 +135,8 @@ impl Recorder {
         if points.len() <= MAX_TIMELINE_POINTS {
             return points;
         }
-        let buckets = (MAX_TIMELINE_POINTS / 2) as i64;
+        // One pair per stretch, and room for the point at the very end.
+        let buckets = (MAX_TIMELINE_POINTS / 2 - 1) as i64;
         let width = (end / buckets).max(1) + 1;
         let mut out: Vec<TimelinePoint> = vec![];
         let mut i = 0;

@@ -7,8 +7,13 @@
 //! input is reported, with the file and the event's index, before the replay starts: nothing is
 //! half-applied.
 //!
+//! A trace without an `end` event ends one hour after its last event (a pod arrival or
+//! departure from a CSV counts). Events after `end` are ignored, with a warning.
+//!
 //! Additions to the contract (all optional):
 //!
+//! * `apply: {file: DIR}`: every `*.yaml` and `*.yml` file of a directory, sorted by name, as
+//!   `-f DIR` reads them.
 //! * `settings.timeCompression: N` divides every event offset, pod arrival and pod lifetime by
 //!   `N` (lifetimes round up to a whole second); Karpenter's own durations are not compressed.
 //! * `settings.start` (RFC 3339, default `2024-01-01T00:00:00Z`): the wall-clock time of offset
