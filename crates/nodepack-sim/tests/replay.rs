@@ -187,6 +187,8 @@ fn bad_traces_name_the_file_and_event() {
     assert!(e.contains("spec.events[0]: at:"), "{e}");
     let e = bad(&format!("{HEAD}  - at: 99999999999999999999h\n    end: true\n"));
     assert!(e.contains("spec.events[0]: at:") && e.contains("too long"), "{e}");
+    let e = bad(&format!("{HEAD}  - at: 900000h\n    end: true\n"));
+    assert!(e.contains("spec.events[0]: at:") && e.contains("100 years"), "{e}");
     let e = bad(&format!("{HEAD}  - at: -5m\n    end: true\n"));
     assert!(e.contains("negative"), "{e}");
     let e = bad(&format!("{HEAD}  - at: 1m\n    scale: {{kind: Deployment, name: api, replicas: -1}}\n"));

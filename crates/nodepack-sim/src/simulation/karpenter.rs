@@ -510,7 +510,11 @@ impl Simulation {
                 consider(n.created.saturating_add(e.0) - self.epoch);
             }
             if let Some(ca) = pool.disruption.consolidate_after {
-                let base = n.last_pod_event.unwrap_or(0).max(n.initialized_at.unwrap_or(n.created));
+                // The node's last pod event as the disruption pass reads it.
+                let base = n.last_pod_event.unwrap_or_else(|| {
+                    let init = n.initialized_at.unwrap_or(n.created);
+                    n.pods.iter().filter(|p| !p.is_daemon()).map(|p| p.created).fold(init, i64::max)
+                });
                 consider(base.saturating_add(ca.0) - self.epoch);
             }
             for p in &n.pods {

@@ -160,10 +160,10 @@ fn string_map(v: Option<&Value>, what: &str) -> Result<Labels, String> {
     Ok(out)
 }
 
-/// Whole seconds from a decimal (fractions cut), at least 0 and at most ~3000 years.
+/// Whole seconds from a decimal (fractions cut), from 0 to 100 years.
 fn seconds(s: &str) -> Option<Seconds> {
     let whole = s.split('.').next()?;
-    if whole.is_empty() || whole.len() > 12 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty() || whole.len() > 10 || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     if let Some((_, frac)) = s.split_once('.') {
@@ -171,7 +171,7 @@ fn seconds(s: &str) -> Option<Seconds> {
             return None;
         }
     }
-    whole.parse().ok()
+    whole.parse().ok().filter(|v| *v <= super::MAX_SECONDS)
 }
 
 /// A non-negative whole number (a `.0` fraction accepted), at most 10^15.

@@ -674,10 +674,18 @@ pub(crate) fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+/// The longest duration or offset a trace may use (100 years), so that no sum of simulated
+/// times can overflow.
+pub const MAX_SECONDS: Seconds = 100 * 365 * 86_400;
+
 /// A duration field: a Go duration string, or the integer 0.
 pub(crate) fn duration_value(v: &Value) -> Result<Seconds, String> {
     match v {
-        Value::String(s) => Duration::parse(s).map(|d| d.0).map_err(|e| e.to_string()),
+        Value::String(s) => match Duration::parse(s) {
+            Ok(d) if d.0 > MAX_SECONDS => Err(format!("{s:?} is longer than the 100 years a trace may span")),
+            Ok(d) => Ok(d.0),
+            Err(e) => Err(e.to_string()),
+        },
         Value::Number(n) if n.as_i64() == Some(0) => Ok(0),
         Value::Number(n) => Err(format!("{n} has no unit (write e.g. {n}s)")),
         _ => Err("must be a duration such as 90s, 15m, 2h30m or 7d".into()),
