@@ -102,14 +102,15 @@ impl Pod {
     }
 
     /// Karpenter's pod requirements: the strict ones plus the heaviest preferred node-affinity
-    /// term treated as required.
+    /// term treated as required. A preference that contradicts the strict requirements (no value,
+    /// nor the label's absence, satisfies both) is left out: Karpenter would intersect them into
+    /// an empty set that reads as `DoesNotExist` and place the pod where its selector fails.
     pub fn requirements(&self) -> Requirements {
-        let mut r = Requirements::from_labels(&self.node_selector);
+        let mut r = self.strict_requirements();
         if let Some((_, heaviest)) = self.heaviest_preferred_node_term() {
-            r.add_all(heaviest);
-        }
-        if let Some(first) = self.node_affinity.required.first() {
-            r.add_all(first);
+            if r.first_intersect_conflict(heaviest).is_none() {
+                r.add_all(heaviest);
+            }
         }
         r
     }

@@ -340,9 +340,10 @@ fn validate_pod(pod: &Pod, allow: &AllowUndefined) -> Option<String> {
 /// The first key on which two requirement sets admit neither a common value nor, both, the
 /// label's absence: no node can satisfy them together.
 fn clash(a: &Requirements, b: &Requirements) -> Option<String> {
-    a.iter().find_map(|r| {
-        let q = b.get(r.key())?;
-        (!r.has_intersection(q) && !(r.is_negative() && q.is_negative())).then(|| format!("{r} against {q}"))
+    let key = a.first_intersect_conflict(b)?;
+    Some(match (a.get(key), b.get(key)) {
+        (Some(x), Some(y)) => format!("{x} against {y}"),
+        _ => key.to_string(),
     })
 }
 
@@ -534,6 +535,18 @@ impl<'c> Scheduler<'c> {
         daemon_pods: &[Pod],
         allow: &AllowUndefined,
     ) -> Result<Template<'c>, Refusal> {
+        // A pool whose template labels contradict its own requirements would label its nodes
+        // with values its requirements exclude; it can launch nothing coherent.
+        if let Some(key) = pool.requirements.first_intersect_conflict(&Requirements::from_labels(&pool.labels)) {
+            let mut r = Requirements::new();
+            if let Some(req) = pool.requirements.get(key) {
+                r.add(req.clone());
+            }
+            if let Some(v) = pool.labels.get(key) {
+                r.add(Requirement::single(key, v));
+            }
+            return Err(Refusal::PoolHasNoInstanceTypes { requirements: r.to_string() });
+        }
         let requirements = pool.template_requirements();
         let types = cluster.instance_types_for(&pool.name);
         let mut options: Vec<(Price, u32)> = types

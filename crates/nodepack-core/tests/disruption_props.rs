@@ -400,7 +400,16 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        // The default run is the same every time (CI must not flake); the slow run explores.
+        rng_seed: if std::env::var_os("NODEPACK_SLOW_TESTS").is_some() {
+            proptest::test_runner::RngSeed::Random
+        } else {
+            proptest::test_runner::RngSeed::Fixed(0x6e6f_6465_7061_636b)
+        },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn disruption_plans_are_safe(case in case()) {
