@@ -23,9 +23,9 @@
 
 use std::sync::Arc;
 
-use nodepack_core::{Limits, 
-    Cluster, InstanceType, LabelSelector, Labels, NodePool, Offering, Operator, Overhead, Pod, PodAffinityTerm, Price,
-    Requirement, ResourceName, Resources, TopologySpreadConstraint, WhenUnsatisfiable,
+use nodepack_core::{
+    Cluster, InstanceType, LabelSelector, Labels, Limits, NodePool, Offering, Operator, Overhead, Pod, PodAffinityTerm,
+    Price, Requirement, ResourceName, Resources, TopologySpreadConstraint, WhenUnsatisfiable,
 };
 
 use crate::rng::Rng;
@@ -115,8 +115,7 @@ fn fake_instance_type(i: usize) -> InstanceType {
 pub fn karpenter_benchmark_node_pool() -> NodePool {
     let mut pool = NodePool::new(KARPENTER_BENCH_NODE_POOL);
     pool.labels.insert(LABEL_DISCOVERY.into(), "unspecified".into());
-    pool.limits =
-        Limits::new().with(ResourceName::Cpu, 10_000_000 * 1000).with(ResourceName::Memory, 10_000_000 * GIB);
+    pool.limits = Limits::new().with(ResourceName::Cpu, 10_000_000 * 1000).with(ResourceName::Memory, 10_000_000 * GIB);
     pool
 }
 

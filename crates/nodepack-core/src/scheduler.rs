@@ -1326,10 +1326,13 @@ fn daemon_compatible(node_reqs: &Requirements, daemon: &Pod, allow: &AllowUndefi
     }
 }
 
+/// A pool (by template index) and its zone and capacity-type requirements.
+type OrderKey = (usize, Option<Requirement>, Option<Requirement>);
+
 /// Price orders of a pool's instance types under given zone and capacity-type requirements.
 #[derive(Default)]
 struct PriceOrders {
-    cache: HashMap<(usize, Option<Requirement>, Option<Requirement>), Vec<(Price, u32)>>,
+    cache: HashMap<OrderKey, Vec<(Price, u32)>>,
 }
 
 impl PriceOrders {
