@@ -83,3 +83,21 @@ fn aws_plain_pods_at_100_pods() {
     assert!(!s.node_claims.is_empty());
     assert!(s.unschedulable.is_empty(), "plain pods fit the AWS catalog");
 }
+
+/// The capacity-planning bench body on `fixtures/bench/`: every scenario plans, and the figures
+/// it prints add up (the cortex-prod plan launches six nodes and leaves nothing pending).
+#[test]
+fn capacity_scenarios_plan() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench");
+    let all = nodepack_suite::capacity::scenarios(&[root]).expect("scenarios load");
+    assert!(!all.is_empty());
+    for s in &all {
+        let r = nodepack_suite::capacity::plan_report(s);
+        assert!(r.cpu_requested <= r.cpu_allocatable, "{}", r.line());
+        assert!(r.memory_requested <= r.memory_allocatable, "{}", r.line());
+        if s.name == "cortex-prod" {
+            assert_eq!((r.new_nodes, r.pending), (6, 0), "{}", r.line());
+            assert_eq!(r.new_cost, nodepack_core::Price::from_dollars_str("0.9396").unwrap());
+        }
+    }
+}

@@ -9,12 +9,14 @@
 //! * [`aws_like_plain_pods`]: plain pods with a realistic mix of requests.
 //! * [`random_cluster`]: random clusters for property tests, with [`RandomCluster::restrict`]
 //!   and [`RandomCluster::shuffled`] for shrinking and order-independence checks.
+//! * [`capacity`]: capacity-planning scenarios (directories of manifests) and their report.
 //! * [`Workload`]: bench bodies ([`karpenter_benchmark`], [`plain_pods`]) and a [`Summary`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bodies;
+pub mod capacity;
 pub mod karpenter;
 pub mod plain;
 pub mod random;
