@@ -135,6 +135,7 @@ pub(crate) struct Simulation<'a> {
 /// The parts of a pass that depend only on the cluster (NodePool templates, existing nodes),
 /// built once and shared by many simulations of the same cluster.
 pub(crate) struct Prepared<'c> {
+    allow: AllowUndefined,
     templates: BTreeMap<&'c str, Result<Template<'c>, Refusal>>,
     existing: BTreeMap<&'c str, Existing<'c>>,
 }
@@ -144,6 +145,7 @@ pub(crate) fn prepare(cluster: &Cluster) -> Prepared<'_> {
     let allow = AllowUndefined::new(cluster);
     let daemon_pods = daemon_pods(cluster);
     Prepared {
+        allow: allow.clone(),
         templates: cluster
             .node_pools
             .iter()
@@ -277,6 +279,7 @@ fn is_ephemeral_taint(t: &Taint) -> bool {
 
 /// Label keys a pod may require without any NodePool defining them: Karpenter's well-known
 /// labels plus every key an instance type in the catalog carries.
+#[derive(Clone)]
 pub(crate) struct AllowUndefined {
     keys: BTreeSet<String>,
 }
@@ -402,7 +405,11 @@ struct Scheduler<'c> {
 
 impl<'c> Scheduler<'c> {
     fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: Option<&Simulation<'c>>) -> Self {
-        let allow = AllowUndefined::new(cluster);
+        // The label keys the catalog defines: scanned once per disruption pass, not per simulation.
+        let allow = match sim.and_then(|s| s.prepared) {
+            Some(p) => p.allow.clone(),
+            None => AllowUndefined::new(cluster),
+        };
 
         // Pods: drop daemon and bound pods (in a simulation, keep those moving off a removed or
         // deleting node), then order them as Karpenter's queue does, with the pod key as the
