@@ -484,6 +484,40 @@ mod tests {
         assert!(Requirement::with_min_values("k", Operator::In, ["a"], Some(2)).is_err());
     }
 
+    /// The fast `has_intersection` agrees with the full intersection on every pair, and the
+    /// intersection obeys the set laws (commutative, idempotent, narrowing).
+    #[test]
+    fn has_intersection_agrees_with_intersection() {
+        use Operator::*;
+        let all = [
+            r("k", In, &["a"]),
+            r("k", In, &["a", "b"]),
+            r("k", In, &["3", "7", "12"]),
+            r("k", NotIn, &["a"]),
+            r("k", NotIn, &["a", "3"]),
+            r("k", Exists, &[]),
+            r("k", DoesNotExist, &[]),
+            r("k", Gt, &["4"]),
+            r("k", Lt, &["8"]),
+            r("k", Gte, &["12"]),
+            r("k", Lte, &["3"]),
+            r("k", Gt, &["4"]).intersection(&r("k", Lt, &["8"])),
+        ];
+        let probe = ["a", "b", "c", "3", "5", "7", "8", "12", "13"];
+        for a in &all {
+            for b in &all {
+                let both = a.intersection(b);
+                let nonempty = both.is_complement() || !both.values().is_empty();
+                assert_eq!(a.has_intersection(b), nonempty, "{a} ∩ {b} = {both}");
+                assert_eq!(both, b.intersection(a), "commutative: {a}, {b}");
+                for v in probe {
+                    assert_eq!(both.has(v), a.has(v) && b.has(v), "{a} ∩ {b} on {v}");
+                }
+            }
+            assert_eq!(a.intersection(a).operator(), a.operator(), "idempotent: {a}");
+        }
+    }
+
     #[test]
     fn aliases_are_normalized() {
         assert_eq!(r("beta.kubernetes.io/arch", Operator::In, &["amd64"]).key(), label::ARCH);

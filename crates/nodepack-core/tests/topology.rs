@@ -481,3 +481,111 @@ fn min_values_strict_and_best_effort() {
     assert_eq!(s.node_claims.len(), 1);
     assert!(s.node_claims[0].min_values_relaxed);
 }
+
+/// Two single-zone pools, the zone-2 one tainted. With `nodeTaintsPolicy: Ignore` (the default)
+/// zone-2 still counts as a domain at zero, so a second pod in zone-1 would break the skew; with
+/// `Honor` the untolerated zone is not a domain and all pods fit in zone-1.
+#[test]
+fn node_taints_policy_honor_drops_untolerated_domains() {
+    let mut open = NodePool::new("open");
+    open.requirements.add(Requirement::new(ZONE, Operator::In, ["test-zone-1"]).unwrap());
+    let mut tainted = NodePool::new("tainted");
+    tainted.requirements.add(Requirement::new(ZONE, Operator::In, ["test-zone-2"]).unwrap());
+    tainted.taints.push(Taint::new("dedicated", "gpu", Effect::NoSchedule));
+    let c = cluster(vec![open, tainted], vec![]);
+    let pods = |policy: InclusionPolicy| -> Vec<Pod> {
+        (0..3)
+            .map(|i| {
+                let mut p = pod(&format!("p{i}"), 1000, "web");
+                let mut t = spread(ZONE, 1, "web");
+                t.node_taints_policy = policy;
+                p.topology_spread.push(t);
+                p
+            })
+            .collect()
+    };
+    let ignore = run(&c, &pods(InclusionPolicy::Ignore));
+    assert_eq!(
+        ignore.unschedulable.len(),
+        2,
+        "{:?}",
+        ignore.unschedulable.iter().map(|u| &u.reason).collect::<Vec<_>>()
+    );
+    let honor = run(&c, &pods(InclusionPolicy::Honor));
+    assert!(honor.unschedulable.is_empty());
+    assert_eq!(zone_counts(&honor), vec![3]);
+}
+
+/// `matchLabelKeys` adds the pod's own value of each key to the selector: pods of another
+/// version do not count against this version's spread.
+#[test]
+fn match_label_keys_count_only_the_same_version() {
+    let mut node = Node {
+        name: "old".into(),
+        labels: labels(&[(ZONE, "test-zone-1")]),
+        allocatable: Resources::new().with(ResourceName::Cpu, 1000).with(ResourceName::Pods, 10),
+        initialized: true,
+        ..Default::default()
+    };
+    for i in 0..2 {
+        let mut p = pod(&format!("v2-{i}"), 100, "web");
+        p.labels.insert("version".into(), "v2".into());
+        p.node_name = Some("old".into());
+        node.pods.push(p);
+    }
+    let c = cluster(vec![NodePool::new("default")], vec![node]);
+    let pods = |keys: Vec<String>| -> Vec<Pod> {
+        (0..3)
+            .map(|i| {
+                let mut p = pod(&format!("v1-{i}"), 2000, "web");
+                p.labels.insert("version".into(), "v1".into());
+                let mut t = spread(ZONE, 1, "web");
+                t.match_label_keys = keys.clone();
+                p.topology_spread.push(t);
+                p
+            })
+            .collect()
+    };
+    let zones = |s: &Schedule| s.node_claims.iter().map(|c| c.zone.clone()).collect::<Vec<_>>();
+    // Counting every version, zone-1 already holds two: the new pods avoid it.
+    let all = run(&c, &pods(vec![]));
+    assert!(!zones(&all).contains(&"test-zone-1".to_string()), "{:?}", zones(&all));
+    // Counting only v1, the zones start level and one pod goes to each.
+    let own = run(&c, &pods(vec!["version".into()]));
+    let mut z = zones(&own);
+    z.sort();
+    assert_eq!(z, vec!["test-zone-1", "test-zone-2", "test-zone-3"]);
+}
+
+/// Anti-affinity selects pods in the pod's own namespace unless the term names others.
+#[test]
+fn anti_affinity_namespaces() {
+    let mut node = Node {
+        name: "n1".into(),
+        labels: labels(&[(ZONE, "test-zone-1")]),
+        allocatable: Resources::new().with(ResourceName::Cpu, 500).with(ResourceName::Pods, 10),
+        initialized: true,
+        ..Default::default()
+    };
+    let mut other = pod("cache-0", 100, "cache");
+    other.namespace = "other".into();
+    other.node_name = Some("n1".into());
+    node.pods.push(other);
+    let c = cluster(vec![NodePool::new("default")], vec![node]);
+    let with_scope = |scope: NamespaceScope| {
+        let mut p = pod("p", 1000, "web");
+        let mut t = term(ZONE, "cache");
+        t.namespaces = scope;
+        p.pod_anti_affinity.required.push(t);
+        p
+    };
+    // Own namespace: the cache pod in "other" does not count, every zone is open.
+    let own = run(&c, &[with_scope(NamespaceScope::Own)]);
+    assert_eq!(own.node_claims.len(), 1);
+    assert!(own.node_claims[0].requirements.get(ZONE).unwrap().has("test-zone-1"));
+    // All namespaces: zone-1 holds a cache pod and is excluded.
+    let all = run(&c, &[with_scope(NamespaceScope::All)]);
+    assert_eq!(all.node_claims.len(), 1);
+    assert!(!all.node_claims[0].requirements.get(ZONE).unwrap().has("test-zone-1"));
+    assert_ne!(all.node_claims[0].zone, "test-zone-1");
+}
