@@ -249,7 +249,7 @@ impl fmt::Display for Refusal {
             }
             Refusal::Taint { taint } => write!(f, "does not tolerate taint {taint}"),
             Refusal::Requirement { incompatibility } => write!(f, "{incompatibility}"),
-            Refusal::HostPort { port } => write!(f, "host port {port} is already in use"),
+            Refusal::HostPort { port } => write!(f, "host port {port} is already in use (by a pod or a DaemonSet)"),
             Refusal::NodeLimit { limit, nodes } => {
                 write!(f, "node limit reached: {nodes} of {limit} nodes")
             }

@@ -997,6 +997,8 @@ impl<'c> Scheduler<'c> {
         let filter = OfferingFilter::new(current);
         let mut mm = InstanceTypeMismatch { considered: claim.options.len(), ..Default::default() };
         let mut kept = Vec::with_capacity(claim.options.len());
+        let mut daemon_port: Option<u16> = None;
+        let mut any_ports_ok = false;
         for &o in &claim.options {
             let it = &tpl.types[o as usize];
             let group = &tpl.groups[tpl.type_group[o as usize] as usize];
@@ -1005,7 +1007,11 @@ impl<'c> Scheduler<'c> {
                     None => true,
                     Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
                 });
-            let ports_ok = pod.host_ports.is_empty() || port_conflict(&group.host_ports, &pod.host_ports).is_none();
+            let conflict =
+                if pod.host_ports.is_empty() { None } else { port_conflict(&group.host_ports, &pod.host_ports) };
+            let ports_ok = conflict.is_none();
+            any_ports_ok |= ports_ok;
+            daemon_port = daemon_port.or(conflict);
             let fits = ports_ok && total.fits_with(&group.requests, it.allocatable());
             let offering = !recheck_offering || it.has_offering_with(&filter);
             if compat && fits && offering {
@@ -1022,6 +1028,10 @@ impl<'c> Scheduler<'c> {
             mm.fits_and_offering |= fits && offering;
         }
         if kept.is_empty() {
+            // Every type runs a DaemonSet that binds one of the pod's host ports.
+            if let (false, Some(port)) = (any_ports_ok, daemon_port) {
+                return Err(explain.then_some(Refusal::HostPort { port }));
+            }
             if explain {
                 self.describe_mismatch(tpl, claim, current, &total, &mut mm);
             }
