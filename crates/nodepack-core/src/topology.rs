@@ -363,6 +363,17 @@ fn namespaces_of(pod: &Pod, scope: &NamespaceScope) -> Option<BTreeSet<String>> 
     }
 }
 
+/// The group of a pod (anti-)affinity term: affinity groups count every node (no node filter).
+fn term_key(kind: Kind, pod: &Pod, term: &PodAffinityTerm) -> GroupKey {
+    GroupKey {
+        kind,
+        key: term.topology_key.clone(),
+        namespaces: namespaces_of(pod, &term.namespaces),
+        selector: term.selector.clone(),
+        filter: NodeFilter::default(),
+    }
+}
+
 /// A refusal's text, built only when someone will read it.
 fn explain_text(explain: bool, text: impl FnOnce() -> String) -> String {
     if explain {
@@ -542,13 +553,7 @@ impl Topology {
     }
 
     fn inverse_group(&mut self, pod: &Pod, term: &PodAffinityTerm) -> usize {
-        let def = GroupKey {
-            kind: Kind::AntiAffinity,
-            key: term.topology_key.clone(),
-            namespaces: namespaces_of(pod, &term.namespaces),
-            selector: term.selector.clone(),
-            filter: NodeFilter::default(),
-        };
+        let def = term_key(Kind::AntiAffinity, pod, term);
         if let Some(&g) = self.inverse_index.get(&def) {
             return g;
         }
@@ -582,13 +587,7 @@ impl Topology {
         let affinity = pod.pod_affinity.required.iter().chain(pod.pod_affinity.preferred.iter().map(|(_, t)| t));
         let affinity: Vec<PodAffinityTerm> = affinity.cloned().collect();
         for term in &affinity {
-            let def = GroupKey {
-                kind: Kind::Affinity,
-                key: term.topology_key.clone(),
-                namespaces: namespaces_of(pod, &term.namespaces),
-                selector: term.selector.clone(),
-                filter: NodeFilter::default(),
-            };
+            let def = term_key(Kind::Affinity, pod, term);
             owned.push(self.ensure_key_and_group(def, pod));
         }
         let anti: Vec<PodAffinityTerm> = pod
@@ -599,13 +598,7 @@ impl Topology {
             .cloned()
             .collect();
         for term in &anti {
-            let def = GroupKey {
-                kind: Kind::AntiAffinity,
-                key: term.topology_key.clone(),
-                namespaces: namespaces_of(pod, &term.namespaces),
-                selector: term.selector.clone(),
-                filter: NodeFilter::default(),
-            };
+            let def = term_key(Kind::AntiAffinity, pod, term);
             owned.push(self.ensure_key_and_group(def, pod));
         }
         let mut inverse_owned = vec![];
