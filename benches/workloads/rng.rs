@@ -4,6 +4,8 @@
 //! increment and passed through a bijective mixer. It is tiny, fast, has no bad seeds, and is
 //! good enough for building test inputs. Nothing here reads the clock or the OS.
 
+use nodepack_sim::engine::SplitMix64;
+
 /// A SplitMix64 generator.
 ///
 /// ```
@@ -13,15 +15,18 @@
 /// assert_eq!(a.next_u64(), b.next_u64());
 /// assert!(a.below(10) < 10);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The stepping and mixing are the simulator's [`SplitMix64`]; this type adds sub-streams and
+/// unbiased bounded draws for building workloads.
+#[derive(Debug, Clone)]
 pub struct Rng {
-    state: u64,
+    inner: SplitMix64,
 }
 
 impl Rng {
     /// A generator from a seed; the same seed always gives the same sequence.
     pub fn new(seed: u64) -> Self {
-        Rng { state: seed }
+        Rng { inner: SplitMix64::new(seed) }
     }
 
     /// A generator for a sub-stream: the same `(seed, stream)` always gives the same sequence,
@@ -30,17 +35,12 @@ impl Rng {
     pub fn stream(seed: u64, stream: u64) -> Self {
         let mut r = Rng::new(seed ^ stream.wrapping_mul(0xA24B_AED4_963E_E407));
         // Mix once so that nearby (seed, stream) pairs start far apart.
-        r.state = r.next_u64();
-        r
+        Rng::new(r.next_u64())
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.inner.next_u64()
     }
 
     /// A uniform integer in `0..n` (`n` must be positive), without modulo bias: the 128-bit
