@@ -122,15 +122,7 @@ pub(crate) fn requirement(c: &Cur, allow_min_values: bool) -> Res<Requirement> {
     })?;
     let values_cur = c.get("values")?;
     let values = values_cur.strings()?;
-    match op {
-        Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
-            return Err(values_cur.problem(format!("operator {op} takes no values")));
-        }
-        Operator::NotIn if values.is_empty() => {
-            return Err(values_cur.problem("operator NotIn needs at least one value"));
-        }
-        _ => {}
-    }
+    check_values(op, &values, &values_cur)?;
     let min_cur = c.get("minValues")?;
     let min_values = if allow_min_values { min_cur.int_in(1, 50)?.map(|m| m as u32) } else { None };
     Requirement::with_min_values(&key, op, values, min_values).map_err(|e| match e {
@@ -169,6 +161,18 @@ fn node_affinity(na: &Cur, notes: &mut Notes) -> Res<NodeAffinity> {
     Ok(out)
 }
 
+/// The value-count rules every selector operator shares: `Exists` and `DoesNotExist` take no
+/// values, `NotIn` at least one (`In` and the bounds are checked where the requirement is built).
+fn check_values(op: Operator, values: &[String], values_cur: &Cur) -> Res<()> {
+    match op {
+        Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
+            Err(values_cur.problem(format!("operator {op} takes no values")))
+        }
+        Operator::NotIn if values.is_empty() => Err(values_cur.problem("operator NotIn needs at least one value")),
+        _ => Ok(()),
+    }
+}
+
 /// A Kubernetes label selector, or `None` when absent.
 pub(crate) fn label_selector(c: &Cur) -> Res<Option<LabelSelector>> {
     if c.is_absent() {
@@ -188,15 +192,7 @@ pub(crate) fn label_selector(c: &Cur) -> Res<Option<LabelSelector>> {
         };
         let values_cur = e.get("values")?;
         let values = values_cur.strings()?;
-        match op {
-            Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
-                return Err(values_cur.problem(format!("operator {op} takes no values")));
-            }
-            Operator::NotIn if values.is_empty() => {
-                return Err(values_cur.problem("operator NotIn needs at least one value"));
-            }
-            _ => {}
-        }
+        check_values(op, &values, &values_cur)?;
         s.add_expression(&key, op, &values).map_err(|err| values_cur.problem(err.to_string()))?;
     }
     Ok(Some(s))
