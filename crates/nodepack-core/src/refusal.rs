@@ -158,6 +158,19 @@ fn res(name: &ResourceName, v: i64) -> String {
     name.format(v)
 }
 
+impl fmt::Display for ResourceShortfall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} needed {}, the largest is {} on {}",
+            self.resource,
+            res(&self.resource, self.requested),
+            res(&self.resource, self.largest),
+            self.largest_instance_type
+        )
+    }
+}
+
 impl fmt::Display for InstanceTypeMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(m) = &self.min_values {
@@ -182,14 +195,7 @@ impl fmt::Display for InstanceTypeMismatch {
                 if names.len() + more == 1 { "has" } else { "have" }
             )?;
             if let Some(s) = &self.short {
-                write!(
-                    f,
-                    "; the instance types that have one are too small ({} needed {}, the largest is {} on {})",
-                    s.resource,
-                    res(&s.resource, s.requested),
-                    res(&s.resource, s.largest),
-                    s.largest_instance_type
-                )?;
+                write!(f, "; the instance types that have one are too small ({s})")?;
             }
             return Ok(());
         }
@@ -220,14 +226,7 @@ impl fmt::Display for InstanceTypeMismatch {
             write!(f, " ({r})")?;
         }
         if let Some(s) = &self.short {
-            write!(
-                f,
-                " ({} needed {}, the largest is {} on {})",
-                s.resource,
-                res(&s.resource, s.requested),
-                res(&s.resource, s.largest),
-                s.largest_instance_type
-            )?;
+            write!(f, " ({s})")?;
             if s.resource == ResourceName::Cpu && s.requested >= 1_000_000_000 {
                 f.write_str(" (CPU request >= 1 Million, m vs M typo?)")?;
             }
