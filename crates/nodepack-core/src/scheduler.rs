@@ -581,9 +581,14 @@ impl<'c> Scheduler<'c> {
         }
         for &(_, i) in &options {
             let it = &types[i as usize];
-            let reqs = requirements.intersection(&it.requirements);
-            let member: Vec<bool> =
-                daemons_for_pool.iter().map(|(_, tolerant)| daemon_compatible(&reqs, tolerant, allow)).collect();
+            // Without DaemonSets for this pool every type is in the one empty group; the
+            // intersection (an allocation per type) is only needed to test daemons.
+            let member: Vec<bool> = if daemons_for_pool.is_empty() {
+                vec![]
+            } else {
+                let reqs = requirements.intersection(&it.requirements);
+                daemons_for_pool.iter().map(|(_, tolerant)| daemon_compatible(&reqs, tolerant, allow)).collect()
+            };
             let gi = match groups.iter().position(|(m, _)| *m == member) {
                 Some(g) => g,
                 None => {
