@@ -50,6 +50,7 @@ pub mod disruption;
 pub mod duration;
 pub mod instance_type;
 pub mod label;
+mod launch;
 pub mod label_selector;
 pub mod node;
 pub mod node_pool;

@@ -7,11 +7,13 @@
 //! then name descending); a pod that fails is relaxed one preference at a time and, failing
 //! still, pushed to the back; the pass ends when a full cycle places nothing.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::cluster::Cluster;
-use crate::instance_type::{capacity_type_rank, InstanceType, OfferingFilter};
-use crate::label::{self, Labels};
+use crate::instance_type::{InstanceType, OfferingFilter};
+use crate::launch::{launch_from, Launch, OfferSummary};
+use crate::label;
 use crate::node::Node;
 use crate::node_pool::NodePool;
 use crate::pod::{HostPort, Pod};
@@ -177,7 +179,7 @@ fn daemon_pods(cluster: &Cluster) -> Vec<Pod> {
 /// [`provision_without`] with Karpenter's consolidation-simulation rule for `shielded` nodes.
 pub(crate) fn simulate<'c>(
     cluster: &'c Cluster,
-    pending: &[Pod],
+    pending: &'c [Pod],
     settings: &'c Settings,
     sim: &Simulation<'c>,
 ) -> Schedule {
@@ -220,6 +222,8 @@ struct Claim {
     hostname: String,
     /// The hostname's id in this pass's topology, once the claim holds a pod.
     host_id: Option<u32>,
+    /// The domain the requirements pin for each of topology's screen keys, kept with them.
+    pins: Vec<u32>,
     requirements: Requirements,
     options: Vec<u32>,
     /// Per resource, the most any option has left for pods (allocatable less daemon
@@ -356,7 +360,11 @@ fn clash(a: &Requirements, b: &Requirements) -> Option<String> {
 ///
 /// Karpenter intersects such sets into an empty one that reads as `DoesNotExist` and launches a
 /// node the pod can never use; nodepack reports the pod as unschedulable instead.
-fn drop_contradictions(pod: &mut Pod) -> Option<String> {
+fn drop_contradictions(pod: &mut Cow<'_, Pod>) -> Option<String> {
+    if pod.node_affinity.required.is_empty() && pod.node_affinity.preferred.is_empty() {
+        return None;
+    }
+    let pod = pod.to_mut();
     let selector = Requirements::from_labels(&pod.node_selector);
     let required = std::mem::take(&mut pod.node_affinity.required);
     let had_required = !required.is_empty();
@@ -381,7 +389,9 @@ fn drop_contradictions(pod: &mut Pod) -> Option<String> {
 struct Scheduler<'c> {
     settings: &'c Settings,
     allow: AllowUndefined,
-    pods: Vec<Pod>,
+    /// The pods to place, borrowed unless the pass had to change one (contradictory terms
+    /// dropped, preferences stripped).
+    pods: Vec<Cow<'c, Pod>>,
     pod_keys: Vec<String>,
     templates: Vec<Template<'c>>,
     /// Pools dropped because no instance type is compatible, with the reason.
@@ -404,7 +414,7 @@ struct Scheduler<'c> {
 }
 
 impl<'c> Scheduler<'c> {
-    fn new(cluster: &'c Cluster, pending: &[Pod], settings: &'c Settings, sim: Option<&Simulation<'c>>) -> Self {
+    fn new(cluster: &'c Cluster, pending: &'c [Pod], settings: &'c Settings, sim: Option<&Simulation<'c>>) -> Self {
         // The label keys the catalog defines: scanned once per disruption pass, not per simulation.
         let allow = match sim.and_then(|s| s.prepared) {
             Some(p) => p.allow.clone(),
@@ -421,8 +431,11 @@ impl<'c> Scheduler<'c> {
         };
         let moving =
             |p: &Pod| p.node_name.as_deref().is_some_and(|n| sim.is_some() && (removed(n) || deleting.contains(n)));
-        let mut pods: Vec<Pod> =
-            pending.iter().filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p))).cloned().collect();
+        let mut pods: Vec<Cow<'c, Pod>> = pending
+            .iter()
+            .filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p)))
+            .map(Cow::Borrowed)
+            .collect();
         pods.sort_by(|a, b| {
             let (ra, rb) = (&a.requests, &b.requests);
             rb.cpu()
@@ -434,10 +447,10 @@ impl<'c> Scheduler<'c> {
         });
         if settings.preference_policy == PreferencePolicy::Ignore {
             for p in &mut pods {
-                preferences::strip_preferences(p);
+                preferences::strip_preferences(p.to_mut());
             }
         }
-        let pod_keys = pods.iter().map(Pod::key).collect();
+        let pod_keys = pods.iter().map(|p| p.key()).collect();
 
         // NodePools by weight descending, then name descending.
         let mut pools: Vec<&NodePool> = cluster.node_pools.iter().collect();
@@ -700,7 +713,8 @@ impl<'c> Scheduler<'c> {
 
     /// Tries a pod, relaxing one preference after each failure (Karpenter's `trySchedule`).
     fn try_schedule(&mut self, i: usize) -> bool {
-        // Each attempt starts from the pod as written (Karpenter's queue keeps the original).
+        // Each attempt starts from the pod as written (Karpenter's queue keeps the original);
+        // it is copied only when a preference has to be relaxed.
         let mut pod = self.pods[i].clone();
         if self.relaxed[i] {
             self.topology.update(i, &pod);
@@ -711,7 +725,7 @@ impl<'c> Scheduler<'c> {
             if self.add(i, &pod, &data) {
                 return true;
             }
-            if preferences::relax(&mut pod, self.tolerate_prefer_no_schedule).is_none() {
+            if preferences::relax(pod.to_mut(), self.tolerate_prefer_no_schedule).is_none() {
                 return false;
             }
             self.relaxed[i] = true;
@@ -737,9 +751,15 @@ impl<'c> Scheduler<'c> {
                 return true;
             }
         }
-        // 2. Claims made in this pass, fewest pods first.
+        // 2. Claims made in this pass, fewest pods first; the screen turns most topology
+        // refusals into a few integer comparisons (same decisions, see `Screen`).
+        let screen = self.topology.screen(i, pod, &data.strict_requirements);
         for pos in 0..self.claim_order.len() {
             let c = self.claim_order[pos];
+            let claim = &self.claims[c];
+            if screen.rejects(claim.host_id, &claim.pins) {
+                continue;
+            }
             if let Ok(ok) = self.claim_can_add(&self.claims[c], i, pod, data, false) {
                 self.commit_claim(c, i, pod, data, ok);
                 self.reorder_after_add(pos);
@@ -805,6 +825,9 @@ impl<'c> Scheduler<'c> {
         let claim = &mut self.claims[c];
         if let Some(reqs) = ok.requirements {
             claim.requirements = reqs;
+            claim.pins = self.topology.pins(&claim.requirements);
+        } else if claim.pods.is_empty() {
+            claim.pins = self.topology.pins(&claim.requirements);
         }
         if ok.options.len() != claim.options.len() {
             claim.ceiling = ceiling(tpl, &ok.options);
@@ -881,6 +904,7 @@ impl<'c> Scheduler<'c> {
             name: format!("{}-{}", tpl.pool.name, tpl.claims_made),
             hostname,
             host_id: None,
+            pins: vec![],
             requirements,
             ceiling: ceiling(tpl, &options),
             options,
@@ -1144,7 +1168,7 @@ impl<'c> Scheduler<'c> {
     }
 
     /// The launch Karpenter's provider would make for a finished claim.
-    fn finalize(&self, claim: &Claim, orders: &mut PriceOrders) -> NodeClaim {
+    fn finalize(&self, claim: &Claim, orders: &mut PriceOrders<'c>) -> NodeClaim {
         let tpl = &self.templates[claim.template];
         let reqs = &claim.requirements;
         // Options ordered by their cheapest compatible offering, truncated. The order depends
@@ -1155,10 +1179,11 @@ impl<'c> Scheduler<'c> {
         for &o in &claim.options {
             member[o as usize] = true;
         }
-        let mut opts: Vec<(Price, u32)> = order.iter().filter(|(_, o)| member[*o as usize]).copied().collect();
+        let mut opts: Vec<(Price, u32)> = order.by_price.iter().filter(|(_, o)| member[*o as usize]).copied().collect();
         opts.truncate(self.settings.max_instance_types.max(1));
-        let types: Vec<&InstanceType> = opts.iter().map(|(_, o)| &tpl.types[*o as usize]).collect();
-        let Launch { instance_type, zone, capacity_type, price, labels } = launch(tpl.pool, &types, reqs);
+        let summarized: Vec<(&InstanceType, OfferSummary<'_>)> =
+            opts.iter().map(|&(_, o)| (&tpl.types[o as usize], order.summaries[o as usize])).collect();
+        let Launch { instance_type, zone, capacity_type, price, labels } = launch_from(tpl.pool, &summarized, reqs);
         NodeClaim {
             name: claim.name.clone(),
             node_pool: tpl.pool.name.clone(),
@@ -1194,7 +1219,7 @@ impl<'c> Scheduler<'c> {
             if !self.failed.contains(&i) {
                 continue;
             }
-            let mut pod = self.pods[i].clone();
+            let mut pod = Pod::clone(&self.pods[i]);
             while preferences::relax(&mut pod, self.tolerate_prefer_no_schedule).is_some() {}
             let data = PodData::new(&pod);
             let mut node_pools = BTreeMap::new();
@@ -1254,74 +1279,6 @@ impl<'c> Scheduler<'c> {
     }
 }
 
-/// What Karpenter's provider would launch for a claim.
-pub(crate) struct Launch {
-    pub(crate) instance_type: String,
-    pub(crate) zone: String,
-    pub(crate) capacity_type: String,
-    pub(crate) price: Price,
-    pub(crate) labels: Labels,
-}
-
-/// The launch for a claim of `pool` whose options are `opts` (cheapest first) under `reqs`: the
-/// cheapest available offering of the preferred capacity type, and the node's labels.
-pub(crate) fn launch(pool: &NodePool, opts: &[&InstanceType], reqs: &Requirements) -> Launch {
-    let filter = OfferingFilter::new(reqs);
-    // Karpenter's AWS provider, when it launches spot, first drops the instance types whose
-    // cheapest available offering is dearer than the cheapest on-demand offering of any
-    // option (so a bigger spot type never replaces a cheaper on-demand one).
-    let cheapest_on_demand = opts
-        .iter()
-        .flat_map(|it| it.offerings.iter())
-        .filter(|o| o.capacity_type == label::ON_DEMAND && filter.admits_available(o))
-        .map(|o| o.price)
-        .min();
-    let spot_allowed = |it: &InstanceType| match (cheapest_on_demand, it.cheapest_offering_with(&filter)) {
-        (Some(od), Some(cheapest)) => cheapest.price <= od,
-        _ => true,
-    };
-    // Per capacity-type rank (reserved, spot, on-demand, other), the cheapest compatible
-    // available offering; ties go to the cheaper option, then the zone name.
-    let mut best: [Option<(Price, usize, &InstanceType, &crate::Offering)>; 4] = [None; 4];
-    for (pos, it) in opts.iter().copied().enumerate() {
-        let spot_ok = spot_allowed(it);
-        for of in &it.offerings {
-            if !filter.admits_available(of) || (of.capacity_type == label::SPOT && !spot_ok) {
-                continue;
-            }
-            let slot = &mut best[usize::from(capacity_type_rank(&of.capacity_type).min(3))];
-            let better = match slot {
-                None => true,
-                Some((p, cpos, _, cur)) => (of.price, pos, &of.zone) < (*p, *cpos, &cur.zone),
-            };
-            if better {
-                *slot = Some((of.price, pos, it, of));
-            }
-        }
-    }
-    let launch = best.iter().flatten().next().copied();
-    let mut labels: Labels = pool.labels.clone();
-    for (k, v) in reqs.single_value_labels() {
-        if k != label::HOSTNAME {
-            labels.insert(k, v);
-        }
-    }
-    let (instance_type, zone, capacity_type, price) = match launch {
-        Some((_, _, it, of)) => {
-            for (k, v) in it.requirements.single_value_labels() {
-                labels.entry(k).or_insert(v);
-            }
-            labels.insert(label::INSTANCE_TYPE.into(), it.name.clone());
-            labels.insert(label::ZONE.into(), of.zone.clone());
-            labels.insert(label::CAPACITY_TYPE.into(), of.capacity_type.clone());
-            (it.name.clone(), of.zone.clone(), of.capacity_type.clone(), of.price)
-        }
-        None => (String::new(), String::new(), String::new(), Price(0)),
-    };
-    labels.insert(label::NODE_POOL.into(), pool.name.clone());
-    Launch { instance_type, zone, capacity_type, price, labels }
-}
-
 /// The NodePool domains the topology starts from (pool requirements ∩ instance types).
 fn templates_domains<'a>(templates: &'a [Template<'a>]) -> Vec<crate::topology::PoolDomains<'a>> {
     templates
@@ -1351,28 +1308,40 @@ fn daemon_compatible(node_reqs: &Requirements, daemon: &Pod, allow: &AllowUndefi
 /// A pool (by template index) and its zone and capacity-type requirements.
 type OrderKey = (usize, Option<Requirement>, Option<Requirement>);
 
-/// Price orders of a pool's instance types under given zone and capacity-type requirements.
-#[derive(Default)]
-struct PriceOrders {
-    cache: HashMap<OrderKey, Vec<(Price, u32)>>,
+/// The offered types of a template under one zone and capacity-type requirement.
+struct PriceOrder<'c> {
+    /// Every offered type with an admitted offering, by its cheapest such offering, then by name.
+    by_price: Vec<(Price, u32)>,
+    /// Per index into the template's types: its offers under the requirement.
+    summaries: Vec<OfferSummary<'c>>,
 }
 
-impl PriceOrders {
-    /// Every offered type of the template, by its cheapest offering the requirements admit,
-    /// then by name.
-    fn order(&mut self, t: usize, tpl: &Template<'_>, reqs: &Requirements) -> &[(Price, u32)] {
+/// Per template and zone and capacity-type requirement, the [`PriceOrder`]: claims sharing
+/// those share the work.
+#[derive(Default)]
+struct PriceOrders<'c> {
+    cache: HashMap<OrderKey, PriceOrder<'c>>,
+}
+
+impl<'c> PriceOrders<'c> {
+    fn order(&mut self, t: usize, tpl: &Template<'c>, reqs: &Requirements) -> &PriceOrder<'c> {
         let key = (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned());
         self.cache.entry(key).or_insert_with(|| {
             let filter = OfferingFilter::new(reqs);
-            let mut v: Vec<(Price, u32)> = tpl
-                .options
-                .iter()
-                .filter_map(|&o| tpl.types[o as usize].cheapest_offering_with(&filter).map(|of| (of.price, o)))
-                .collect();
-            v.sort_by(|(pa, a), (pb, b)| {
-                pa.cmp(pb).then_with(|| tpl.types[*a as usize].name.cmp(&tpl.types[*b as usize].name))
+            let types: &'c [InstanceType] = tpl.types;
+            let mut summaries = vec![OfferSummary::default(); types.len()];
+            let mut by_price = Vec::with_capacity(tpl.options.len());
+            for &o in &tpl.options {
+                let s = OfferSummary::of(&types[o as usize], &filter);
+                if let Some(p) = s.cheapest {
+                    by_price.push((p, o));
+                }
+                summaries[o as usize] = s;
+            }
+            by_price.sort_by(|(pa, a), (pb, b)| {
+                pa.cmp(pb).then_with(|| types[*a as usize].name.cmp(&types[*b as usize].name))
             });
-            v
+            PriceOrder { by_price, summaries }
         })
     }
 }

@@ -99,13 +99,13 @@ struct Group {
     by_host: Vec<i32>,
 }
 
-/// Hostnames interned to dense ids.
+/// Names (hostnames, or the domains of other keys) interned to dense ids.
 #[derive(Debug, Default)]
-struct Hosts {
+struct Interner {
     ids: HashMap<String, u32>,
 }
 
-impl Hosts {
+impl Interner {
     fn id(&mut self, hostname: &str) -> u32 {
         if let Some(&id) = self.ids.get(hostname) {
             return id;
@@ -122,7 +122,7 @@ impl Group {
             && self.def.selector.matches(&pod.labels)
     }
 
-    fn record(&mut self, domain: &str, hosts: &mut Hosts) {
+    fn record(&mut self, domain: &str, hosts: &mut Interner) {
         *self.counts.entry(domain.to_string()).or_insert(0) += 1;
         if self.def.key == label::HOSTNAME {
             let id = hosts.id(domain) as usize;
@@ -178,6 +178,24 @@ impl Group {
         }
     }
 
+    /// A spread's global minimum over the domains the pod may use: zero when there are fewer
+    /// of them than `minDomains` (or none).
+    fn global_min(&self, pod_domains: Option<&Requirement>, min_domains: Option<i32>) -> i32 {
+        let mut min = i32::MAX;
+        let mut eligible = 0;
+        for (d, c) in &self.counts {
+            if admits(pod_domains, d) {
+                eligible += 1;
+                min = min.min(*c);
+            }
+        }
+        if min_domains.is_some_and(|m| eligible < m) || eligible == 0 {
+            0
+        } else {
+            min
+        }
+    }
+
     /// The domains a pod may take on a node whose requirements on the key are `node_domains`.
     fn next(
         &self,
@@ -192,23 +210,7 @@ impl Group {
         let key = &self.def.key;
         match &self.def.kind {
             Kind::Spread { max_skew, min_domains } => {
-                let min = if key == label::HOSTNAME {
-                    0
-                } else {
-                    let mut min = i32::MAX;
-                    let mut eligible = 0;
-                    for (d, c) in &self.counts {
-                        if admits(pod_domains, d) {
-                            eligible += 1;
-                            min = min.min(*c);
-                        }
-                    }
-                    if min_domains.is_some_and(|m| eligible < m) || eligible == 0 {
-                        0
-                    } else {
-                        min
-                    }
-                };
+                let min = if key == label::HOSTNAME { 0 } else { self.global_min(pod_domains, *min_domains) };
                 let own = i32::from(self.selects(pod));
                 let mut best: Option<(i32, &str)> = None;
                 fn consider<'a>(
@@ -319,6 +321,37 @@ impl Group {
     }
 }
 
+/// A claim's pin for a screen key it does not pin to exactly one domain.
+pub(crate) const UNPINNED: u32 = u32::MAX;
+
+/// A pod's topology constraints reduced, for one placement attempt, to integer tests on a
+/// node's hostname id and pinned domains ([`Topology::screen`]). Counts do not change while one
+/// pod looks for a node, so the domains each constraint allows are worked out once; a node the
+/// screen rejects is one [`Topology::add_requirements`] or [`Topology::hostname_blocks`] would
+/// refuse, so screening first changes no decision, only how fast the refusals come.
+pub(crate) struct Screen<'t> {
+    /// Per hostname constraint: the group's counts by host id and the most a host may hold.
+    hosts: Vec<(&'t [i32], i32)>,
+    /// Per other constraint: the index of its key in the screen keys and the domain ids it
+    /// allows; a node pinned to another domain is refused.
+    domains: Vec<(usize, Vec<u32>)>,
+}
+
+impl Screen<'_> {
+    /// Whether a node with this hostname id and these pins (one per screen key, [`UNPINNED`]
+    /// where the node is not pinned to one domain) is refused.
+    pub(crate) fn rejects(&self, host: Option<u32>, pins: &[u32]) -> bool {
+        if let Some(h) = host {
+            for (counts, limit) in &self.hosts {
+                if counts.get(h as usize).copied().unwrap_or(0) > *limit {
+                    return true;
+                }
+            }
+        }
+        self.domains.iter().any(|(k, allowed)| pins.get(*k).is_some_and(|&d| d != UNPINNED && !allowed.contains(&d)))
+    }
+}
+
 /// The values each NodePool offers for a topology key, with the taints of the pools offering them.
 type DomainUniverse = BTreeMap<String, Vec<Vec<Taint>>>;
 
@@ -336,7 +369,12 @@ pub(crate) struct Topology {
     universe: BTreeMap<String, DomainUniverse>,
     /// Domains (and pods) of the existing nodes, for counting new groups.
     nodes: Vec<NodeView>,
-    hosts: Hosts,
+    hosts: Interner,
+    /// The keys other than the hostname that some group uses, in a fixed order: a claim keeps
+    /// its pinned domain for each (see [`Screen`]).
+    screen_keys: Vec<String>,
+    /// Domains of the `screen_keys`, interned (every key shares one id space).
+    domains: Interner,
     /// Per pending pod: the inverse groups that select it (labels do not relax, so this is fixed).
     inverse_selecting: Vec<Vec<usize>>,
 }
@@ -397,7 +435,7 @@ impl Topology {
     pub(crate) fn new<'n>(
         nodes: impl Iterator<Item = &'n Node> + Clone,
         pools: &[PoolDomains<'_>],
-        pods: &[Pod],
+        pods: &[impl std::borrow::Borrow<Pod>],
     ) -> Self {
         let mut keys: BTreeSet<String> = BTreeSet::new();
         for n in nodes.clone() {
@@ -418,7 +456,7 @@ impl Topology {
                 }
             })
             .collect();
-        for p in pods {
+        for p in pods.iter().map(|p| p.borrow()) {
             for t in &p.topology_spread {
                 keys.insert(t.topology_key.clone());
             }
@@ -438,7 +476,9 @@ impl Topology {
             inverse_owned: vec![vec![]; pods.len()],
             universe: BTreeMap::new(),
             nodes: node_views,
-            hosts: Hosts::default(),
+            hosts: Interner::default(),
+            screen_keys: keys.iter().filter(|k| k.as_str() != label::HOSTNAME).cloned().collect(),
+            domains: Interner::default(),
             inverse_selecting: vec![],
         };
         topo.universe = Self::build_universe(&keys, pools);
@@ -455,12 +495,12 @@ impl Topology {
                 }
             }
         }
-        for (i, p) in pods.iter().enumerate() {
+        for (i, p) in pods.iter().map(|p| p.borrow()).enumerate() {
             topo.update(i, p);
         }
         topo.inverse_selecting = pods
             .iter()
-            .map(|p| topo.inverse.iter().enumerate().filter(|(_, g)| g.selects(p)).map(|(gi, _)| gi).collect())
+            .map(|p| topo.inverse.iter().enumerate().filter(|(_, g)| g.selects(p.borrow())).map(|(gi, _)| gi).collect())
             .collect();
         topo
     }
@@ -510,7 +550,7 @@ impl Topology {
 
     /// A fresh group with the universe's domains (honouring the taint policy) and the counts of
     /// pods already bound.
-    fn make_group(&self, def: GroupKey, pod: &Pod, count_existing: bool, hosts: &mut Hosts) -> Group {
+    fn make_group(&self, def: GroupKey, pod: &Pod, count_existing: bool, hosts: &mut Interner) -> Group {
         let mut counts: BTreeMap<String, i32> = BTreeMap::new();
         if let Some(u) = self.universe.get(&def.key) {
             for (d, taint_sets) in u {
@@ -661,6 +701,75 @@ impl Topology {
             }
         }
         Ok(out)
+    }
+
+    /// The pins of a node with these requirements: per screen key, the id of the one domain
+    /// the node is pinned to (an `In` of one value), or [`UNPINNED`].
+    pub(crate) fn pins(&mut self, reqs: &Requirements) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.screen_keys.len());
+        for k in 0..self.screen_keys.len() {
+            let pinned = reqs
+                .get(&self.screen_keys[k])
+                .filter(|r| r.operator() == Operator::In && r.values().len() == 1)
+                .and_then(|r| r.values().iter().next());
+            out.push(match pinned {
+                Some(d) => self.domains.id(d),
+                None => UNPINNED,
+            });
+        }
+        out
+    }
+
+    /// The [`Screen`] of pod `i` (with `strict` requirements) against the current counts.
+    pub(crate) fn screen(&self, i: usize, pod: &Pod, strict: &Requirements) -> Screen<'_> {
+        let mut screen = Screen { hosts: vec![], domains: vec![] };
+        let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let selecting = self.inverse_selecting.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let groups = owned.iter().map(|&g| &self.groups[g]).chain(selecting.iter().map(|&g| &self.inverse[g]));
+        for g in groups {
+            let key = &g.def.key;
+            if key == label::HOSTNAME {
+                match g.def.kind {
+                    Kind::AntiAffinity => screen.hosts.push((&g.by_host, 0)),
+                    Kind::Spread { max_skew, .. } => {
+                        screen.hosts.push((&g.by_host, max_skew - i32::from(g.selects(pod))))
+                    }
+                    Kind::Affinity => {}
+                }
+                continue;
+            }
+            let Some(k) = self.screen_keys.iter().position(|s| s == key) else { continue };
+            let pod_domains = strict.get(key);
+            let allowed: Vec<&str> = match &g.def.kind {
+                Kind::Spread { max_skew, min_domains } => {
+                    let min = g.global_min(pod_domains, *min_domains);
+                    let own = i32::from(g.selects(pod));
+                    g.counts.iter().filter(|(_, c)| **c + own - min <= *max_skew).map(|(d, _)| d.as_str()).collect()
+                }
+                Kind::Affinity => {
+                    let occupied: Vec<&str> = g
+                        .counts
+                        .iter()
+                        .filter(|(d, c)| **c > 0 && admits(pod_domains, d))
+                        .map(|(d, _)| d.as_str())
+                        .collect();
+                    if occupied.is_empty() && g.selects(pod) {
+                        g.counts.keys().map(String::as_str).filter(|d| admits(pod_domains, d)).collect()
+                    } else {
+                        occupied
+                    }
+                }
+                Kind::AntiAffinity => g
+                    .counts
+                    .iter()
+                    .filter(|(d, c)| **c == 0 && admits(pod_domains, d))
+                    .map(|(d, _)| d.as_str())
+                    .collect(),
+            };
+            let ids = allowed.into_iter().filter_map(|d| self.domains.ids.get(d).copied()).collect();
+            screen.domains.push((k, ids));
+        }
+        screen
     }
 
     /// Whether a hostname-keyed constraint already rules out the node with this hostname:

@@ -16,7 +16,8 @@ use crate::price::Price;
 use crate::requirement::Requirement;
 use crate::requirements::Requirements;
 use crate::schedule::NodeClaim;
-use crate::scheduler::{launch, min_values_shortfall, Launch};
+use crate::launch::{launch, Launch};
+use crate::scheduler::min_values_shortfall;
 
 /// Single-node spot-to-spot consolidation needs this many cheaper instance types, and launches
 /// from the cheapest this many (Karpenter's `MinInstanceTypesForSpotToSpotConsolidation`).
