@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::cluster::Cluster;
 use crate::instance_type::{InstanceType, OfferingFilter};
@@ -202,9 +203,11 @@ struct Template<'c> {
     requirements: Requirements,
     types: &'c [InstanceType],
     /// Indices into `types` compatible with the pool and offered, cheapest first.
-    options: Vec<u32>,
+    options: Arc<[u32]>,
+    /// Per index into `types`: its position in `options` (`u32::MAX` when not an option).
+    option_pos: Arc<[u32]>,
     /// Per index into `types`: its daemon group.
-    type_group: Vec<u16>,
+    type_group: Arc<[u16]>,
     groups: Vec<DaemonGroup>,
     /// Resources the pool's limits name; `None` when the pool has no resource limits.
     limited: Option<Vec<ResourceName>>,
@@ -243,7 +246,9 @@ struct Existing<'c> {
     hostname: String,
     /// The hostname's id in this pass's topology.
     host_id: Option<u32>,
-    requirements: std::sync::Arc<Requirements>,
+    /// The node's labels as requirements, built on first use (many nodes are refused on
+    /// taints or room first) and shared by the simulations of one disruption pass.
+    requirements: Arc<std::sync::OnceLock<Requirements>>,
     taints: std::sync::Arc<Vec<Taint>>,
     available: Resources,
     /// Daemon requests still to come plus the pods placed in this pass.
@@ -253,6 +258,22 @@ struct Existing<'c> {
     /// In a consolidation simulation: inside `consolidateAfter`, so closed to pods moving off
     /// a removed node.
     shielded: bool,
+}
+
+impl Existing<'_> {
+    fn requirements(&self) -> &Requirements {
+        self.requirements.get_or_init(|| node_requirements(self.node))
+    }
+}
+
+/// A node's labels, with its name as the hostname when it has none, as requirements.
+fn node_requirements(node: &Node) -> Requirements {
+    if node.labels.contains_key(label::HOSTNAME) {
+        return Requirements::from_labels(&node.labels);
+    }
+    let mut labels = node.labels.clone();
+    labels.insert(label::HOSTNAME.to_string(), node.name.clone());
+    Requirements::from_labels(&labels)
 }
 
 /// A pod's scheduling inputs after any relaxation.
@@ -283,36 +304,46 @@ fn is_ephemeral_taint(t: &Taint) -> bool {
 
 /// Label keys a pod may require without any NodePool defining them: Karpenter's well-known
 /// labels plus every key an instance type in the catalog carries.
+///
+/// The catalog's keys are collected on the first question a well-known label does not answer:
+/// most passes never ask one, and a large catalog takes a while to scan. Clones share the
+/// collected keys.
 #[derive(Clone)]
 pub(crate) struct AllowUndefined {
-    keys: BTreeSet<String>,
+    catalogs: Vec<Arc<Vec<InstanceType>>>,
+    keys: Arc<std::sync::OnceLock<BTreeSet<String>>>,
 }
 
 impl AllowUndefined {
     pub(crate) fn new(cluster: &Cluster) -> Self {
-        let mut keys: BTreeSet<String> = label::WELL_KNOWN.iter().map(|s| s.to_string()).collect();
-        let mut seen: Vec<*const Vec<InstanceType>> = vec![];
-        let catalogs = std::iter::once(&cluster.instance_types).chain(cluster.pool_instance_types.values());
-        for cat in catalogs {
-            let ptr = std::sync::Arc::as_ptr(cat);
-            if seen.contains(&ptr) {
-                continue;
+        let mut catalogs: Vec<Arc<Vec<InstanceType>>> = vec![];
+        for cat in std::iter::once(&cluster.instance_types).chain(cluster.pool_instance_types.values()) {
+            if !catalogs.iter().any(|c| Arc::ptr_eq(c, cat)) {
+                catalogs.push(Arc::clone(cat));
             }
-            seen.push(ptr);
-            for it in cat.iter() {
+        }
+        AllowUndefined { catalogs, keys: Arc::default() }
+    }
+
+    pub(crate) fn allows(&self, key: &str) -> bool {
+        if key == label::HOSTNAME {
+            return false;
+        }
+        if label::WELL_KNOWN.contains(&key) {
+            return true;
+        }
+        let keys = self.keys.get_or_init(|| {
+            let mut keys = BTreeSet::new();
+            for it in self.catalogs.iter().flat_map(|c| c.iter()) {
                 for k in it.requirements.keys() {
                     if !keys.contains(k) {
                         keys.insert(k.to_string());
                     }
                 }
             }
-        }
-        keys.remove(label::HOSTNAME);
-        AllowUndefined { keys }
-    }
-
-    pub(crate) fn allows(&self, key: &str) -> bool {
-        self.keys.contains(key)
+            keys
+        });
+        keys.contains(key)
     }
 }
 
@@ -621,12 +652,18 @@ impl<'c> Scheduler<'c> {
         }
         let limited: Option<Vec<ResourceName>> =
             if pool.limits.is_empty() { None } else { Some(pool.limits.iter().map(|(n, _)| n).collect()) };
+        let options: Arc<[u32]> = options.into_iter().map(|(_, i)| i).collect();
+        let mut option_pos = vec![u32::MAX; types.len()];
+        for (pos, &o) in options.iter().enumerate() {
+            option_pos[o as usize] = u32::try_from(pos).unwrap_or(u32::MAX);
+        }
         Ok(Template {
             pool,
             requirements,
             types,
-            options: options.into_iter().map(|(_, i)| i).collect(),
-            type_group,
+            options,
+            option_pos: option_pos.into(),
+            type_group: type_group.into(),
             groups: groups.into_iter().map(|(_, g)| g).collect(),
             limited,
             remaining: pool.limits.to_resources(),
@@ -649,15 +686,14 @@ impl<'c> Scheduler<'c> {
                 !is_ephemeral_taint(t) && !pool.is_some_and(|p| p.startup_taints.iter().any(|s| s == t))
             })
             .collect();
-        let mut labels = node.labels.clone();
-        labels.entry(label::HOSTNAME.to_string()).or_insert_with(|| node.name.clone());
-        let requirements = Requirements::from_labels(&labels);
+        let requirements: Arc<std::sync::OnceLock<Requirements>> = Arc::default();
         let mut daemon_requests = Resources::new();
         let mut daemon_ports = vec![];
         for d in daemon_pods {
             if first_untolerated(&taints, &d.tolerations).is_some() {
                 continue;
             }
+            let requirements = requirements.get_or_init(|| node_requirements(node));
             if requirements.first_conflict(&d.strict_requirements(), &|_| false).is_some() {
                 continue;
             }
@@ -679,7 +715,7 @@ impl<'c> Scheduler<'c> {
         }
         Existing {
             node,
-            requirements: std::sync::Arc::new(requirements),
+            requirements,
             taints: std::sync::Arc::new(taints),
             available: node.available(),
             requests: daemon_requests.saturating_sub(&bound_daemons).clamp_non_negative(),
@@ -745,7 +781,7 @@ impl<'c> Scheduler<'c> {
                 ex.host_ports.extend(pod.host_ports.iter().cloned());
                 ex.pods.push(i);
                 let taints = ex.taints.clone();
-                let reqs = reqs.unwrap_or_else(|| Requirements::clone(&self.existing[e].requirements));
+                let reqs = reqs.unwrap_or_else(|| Requirements::clone(self.existing[e].requirements()));
                 let allow = &self.allow;
                 self.topology.record(i, pod, &taints, &reqs, &|k| allow.allows(k));
                 return true;
@@ -891,7 +927,7 @@ impl<'c> Scheduler<'c> {
         requirements.add(Requirement::single(label::HOSTNAME, &hostname));
         let hostname = hostname.clone();
         let options: Vec<u32> = match &tpl.limited {
-            None => tpl.options.clone(),
+            None => tpl.options.to_vec(),
             Some(limited) => tpl
                 .options
                 .iter()
@@ -939,14 +975,15 @@ impl<'c> Scheduler<'c> {
             }));
         }
         let none = |_: &str| false;
-        if ex.requirements.first_conflict(&data.requirements, &none).is_some() {
-            return Err(requirement_refusal(explain, &ex.requirements, &data.requirements, &none));
+        let node_reqs = ex.requirements();
+        if node_reqs.first_conflict(&data.requirements, &none).is_some() {
+            return Err(requirement_refusal(explain, node_reqs, &data.requirements, &none));
         }
         if !explain && self.topology.hostname_blocks(i, pod, ex.host_id) {
             return Err(None);
         }
-        let reqs = narrowed(&ex.requirements, &data.requirements);
-        let current = reqs.as_ref().unwrap_or(&ex.requirements);
+        let reqs = narrowed(node_reqs, &data.requirements);
+        let current = reqs.as_ref().unwrap_or(node_reqs);
         let topo = self
             .topology
             .add_requirements(i, pod, &data.strict_requirements, current, &none, explain)
@@ -1175,14 +1212,23 @@ impl<'c> Scheduler<'c> {
         // only on the pool and the claim's zone and capacity-type requirements, so it is
         // computed once per such combination and filtered to each claim's options.
         let order = orders.order(claim.template, tpl, reqs);
-        let mut member = vec![false; tpl.types.len()];
-        for &o in &claim.options {
-            member[o as usize] = true;
+        // The claim's options with an admitted offering, in the order's ranks, the cheapest
+        // `maxInstanceTypes` of them.
+        let mut ranked: Vec<(u32, usize)> = claim
+            .options
+            .iter()
+            .map(|&o| tpl.option_pos[o as usize] as usize)
+            .filter_map(|pos| order.rank.get(pos).copied().filter(|&r| r != u32::MAX).map(|r| (r, pos)))
+            .collect();
+        let keep = self.settings.max_instance_types.max(1);
+        if ranked.len() > keep {
+            ranked.select_nth_unstable(keep - 1);
+            ranked.truncate(keep);
         }
-        let mut opts: Vec<(Price, u32)> = order.by_price.iter().filter(|(_, o)| member[*o as usize]).copied().collect();
-        opts.truncate(self.settings.max_instance_types.max(1));
+        ranked.sort_unstable();
+        let opts: Vec<u32> = ranked.iter().map(|&(_, pos)| tpl.options[pos]).collect();
         let summarized: Vec<(&InstanceType, OfferSummary<'_>)> =
-            opts.iter().map(|&(_, o)| (&tpl.types[o as usize], order.summaries[o as usize])).collect();
+            ranked.iter().map(|&(_, pos)| (&tpl.types[tpl.options[pos] as usize], order.summaries[pos])).collect();
         let Launch { instance_type, zone, capacity_type, price, labels } = launch_from(tpl.pool, &summarized, reqs);
         NodeClaim {
             name: claim.name.clone(),
@@ -1191,7 +1237,7 @@ impl<'c> Scheduler<'c> {
             zone,
             capacity_type,
             price,
-            instance_type_options: opts.iter().map(|(_, o)| tpl.types[*o as usize].name.clone()).collect(),
+            instance_type_options: opts.iter().map(|&o| tpl.types[o as usize].name.clone()).collect(),
             labels,
             taints: tpl.pool.taints.clone(),
             pods: claim.pods.iter().map(|&i| self.pod_keys[i].clone()).collect(),
@@ -1310,9 +1356,10 @@ type OrderKey = (usize, Option<Requirement>, Option<Requirement>);
 
 /// The offered types of a template under one zone and capacity-type requirement.
 struct PriceOrder<'c> {
-    /// Every offered type with an admitted offering, by its cheapest such offering, then by name.
-    by_price: Vec<(Price, u32)>,
-    /// Per index into the template's types: its offers under the requirement.
+    /// Per position in the template's options: its rank by its cheapest admitted offering,
+    /// then by name (`u32::MAX` when it has none).
+    rank: Vec<u32>,
+    /// Per position in the template's options: its offers under the requirement.
     summaries: Vec<OfferSummary<'c>>,
 }
 
@@ -1329,19 +1376,17 @@ impl<'c> PriceOrders<'c> {
         self.cache.entry(key).or_insert_with(|| {
             let filter = OfferingFilter::new(reqs);
             let types: &'c [InstanceType] = tpl.types;
-            let mut summaries = vec![OfferSummary::default(); types.len()];
-            let mut by_price = Vec::with_capacity(tpl.options.len());
-            for &o in &tpl.options {
-                let s = OfferSummary::of(&types[o as usize], &filter);
-                if let Some(p) = s.cheapest {
-                    by_price.push((p, o));
-                }
-                summaries[o as usize] = s;
+            let summaries: Vec<OfferSummary<'c>> =
+                tpl.options.iter().map(|&o| OfferSummary::of(&types[o as usize], &filter)).collect();
+            let mut by_price: Vec<(Price, usize)> =
+                summaries.iter().enumerate().filter_map(|(pos, s)| s.cheapest.map(|p| (p, pos))).collect();
+            let name = |pos: usize| &types[tpl.options[pos] as usize].name;
+            by_price.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| name(*a).cmp(name(*b))));
+            let mut rank = vec![u32::MAX; summaries.len()];
+            for (r, &(_, pos)) in by_price.iter().enumerate() {
+                rank[pos] = u32::try_from(r).unwrap_or(u32::MAX);
             }
-            by_price.sort_by(|(pa, a), (pb, b)| {
-                pa.cmp(pb).then_with(|| types[*a as usize].name.cmp(&types[*b as usize].name))
-            });
-            PriceOrder { by_price, summaries }
+            PriceOrder { rank, summaries }
         })
     }
 }
