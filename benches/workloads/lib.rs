@@ -17,9 +17,11 @@
 
 pub mod bodies;
 pub mod capacity;
+pub mod disruption;
 pub mod karpenter;
 pub mod plain;
 pub mod random;
+pub mod replay;
 pub mod rng;
 
 pub use bodies::{
