@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod affinity;
+mod claim_order;
 pub mod cluster;
 pub mod container;
 pub mod daemon_set;

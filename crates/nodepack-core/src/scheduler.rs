@@ -11,6 +11,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
+use crate::claim_order::ClaimOrder;
 use crate::cluster::Cluster;
 use crate::instance_type::{InstanceType, OfferingFilter};
 use crate::launch::{launch_from, Launch, OfferSummary};
@@ -208,6 +211,11 @@ struct Template<'c> {
     option_pos: Arc<[u32]>,
     /// Per index into `types`: its daemon group.
     type_group: Arc<[u16]>,
+    /// The [`ceiling`] of all `options`, the one every unlimited claim starts from.
+    options_ceiling: Resources,
+    /// Per key a claim's requirements often narrow (zone, capacity type), per index into
+    /// `types`: the type's requirement on it, so the option filter indexes instead of searching.
+    columns: Vec<(&'static str, Arc<[Option<&'c Requirement>]>)>,
     groups: Vec<DaemonGroup>,
     /// Resources the pool's limits name; `None` when the pool has no resource limits.
     limited: Option<Vec<ResourceName>>,
@@ -432,7 +440,7 @@ struct Scheduler<'c> {
     claims: Vec<Claim>,
     /// Claims in the order they are tried: by pod count, ties in the order a stable re-sort
     /// before every pod would leave them (kept incrementally rather than re-sorted).
-    claim_order: Vec<usize>,
+    claim_order: ClaimOrder,
     topology: Topology,
     tolerate_prefer_no_schedule: bool,
     /// Pod index → failed (with the refusal for the final attempt, filled in at the end).
@@ -462,12 +470,9 @@ impl<'c> Scheduler<'c> {
         };
         let moving =
             |p: &Pod| p.node_name.as_deref().is_some_and(|n| sim.is_some() && (removed(n) || deleting.contains(n)));
-        let mut pods: Vec<Cow<'c, Pod>> = pending
-            .iter()
-            .filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p)))
-            .map(Cow::Borrowed)
-            .collect();
-        pods.sort_by(|a, b| {
+        let mut order: Vec<&'c Pod> =
+            pending.iter().filter(|p| !p.is_daemon() && (p.node_name.is_none() || moving(p))).collect();
+        order.sort_by(|a, b| {
             let (ra, rb) = (&a.requests, &b.requests);
             rb.cpu()
                 .cmp(&ra.cpu())
@@ -476,6 +481,7 @@ impl<'c> Scheduler<'c> {
                 .then_with(|| a.namespace.cmp(&b.namespace))
                 .then_with(|| a.name.cmp(&b.name))
         });
+        let mut pods: Vec<Cow<'c, Pod>> = order.into_iter().map(Cow::Borrowed).collect();
         if settings.preference_policy == PreferencePolicy::Ignore {
             for p in &mut pods {
                 preferences::strip_preferences(p.to_mut());
@@ -569,7 +575,7 @@ impl<'c> Scheduler<'c> {
             existing,
             deleting_nodes,
             claims: vec![],
-            claim_order: vec![],
+            claim_order: ClaimOrder::default(),
             topology,
             tolerate_prefer_no_schedule,
             failed: BTreeSet::new(),
@@ -657,14 +663,29 @@ impl<'c> Scheduler<'c> {
         for (pos, &o) in options.iter().enumerate() {
             option_pos[o as usize] = u32::try_from(pos).unwrap_or(u32::MAX);
         }
+        let mut template_groups = vec![];
+        for (_, g) in groups {
+            template_groups.push(g);
+        }
+        let mut options_ceiling = Resources::new();
+        for &o in options.iter() {
+            let group = &template_groups[type_group[o as usize] as usize];
+            options_ceiling.max_assign_difference(types[o as usize].allocatable(), &group.requests);
+        }
+        let columns = [label::ZONE, label::CAPACITY_TYPE]
+            .into_iter()
+            .map(|key| (key, types.iter().map(|it| it.requirements.get(key)).collect()))
+            .collect();
         Ok(Template {
             pool,
             requirements,
             types,
+            columns,
             options,
             option_pos: option_pos.into(),
             type_group: type_group.into(),
-            groups: groups.into_iter().map(|(_, g)| g).collect(),
+            groups: template_groups,
+            options_ceiling,
             limited,
             remaining: pool.limits.to_resources(),
             nodes_remaining: pool.node_limit,
@@ -790,17 +811,23 @@ impl<'c> Scheduler<'c> {
         // 2. Claims made in this pass, fewest pods first; the screen turns most topology
         // refusals into a few integer comparisons (same decisions, see `Screen`).
         let screen = self.topology.screen(i, pod, &data.strict_requirements);
-        for pos in 0..self.claim_order.len() {
-            let c = self.claim_order[pos];
-            let claim = &self.claims[c];
-            if screen.rejects(claim.host_id, &claim.pins) {
-                continue;
+        let mut fit = None;
+        if !screen.rejects_every_host() {
+            for (slot, c) in self.claim_order.iter() {
+                let claim = &self.claims[c];
+                if screen.rejects(claim.host_id, &claim.pins) {
+                    continue;
+                }
+                if let Ok(ok) = self.claim_can_add(claim, i, pod, data, false) {
+                    fit = Some((slot, c, ok));
+                    break;
+                }
             }
-            if let Ok(ok) = self.claim_can_add(&self.claims[c], i, pod, data, false) {
-                self.commit_claim(c, i, pod, data, ok);
-                self.reorder_after_add(pos);
-                return true;
-            }
+        }
+        if let Some((slot, c, ok)) = fit {
+            self.commit_claim(c, i, pod, data, ok);
+            self.claim_order.gained_pod(slot);
+            return true;
         }
         // 3. A new claim from each NodePool in weight order.
         for t in 0..self.templates.len() {
@@ -813,9 +840,7 @@ impl<'c> Scheduler<'c> {
                 self.claims.push(claim);
                 let c = self.claims.len() - 1;
                 self.commit_claim(c, i, pod, data, ok);
-                // A new claim (one pod) goes after every claim with one pod or fewer.
-                let at = self.claim_order.partition_point(|&x| self.claims[x].pods.len() <= 1);
-                self.claim_order.insert(at, c);
+                self.claim_order.push_new(c);
                 let tpl = &mut self.templates[t];
                 tpl.claims_made += 1;
                 tpl.nodes_in_use += 1;
@@ -841,14 +866,6 @@ impl<'c> Scheduler<'c> {
         false
     }
 
-    /// Keeps `claim_order` as Karpenter's stable re-sort by pod count would: the claim at `pos`
-    /// just gained a pod, so it moves to the front of the claims with its new count.
-    fn reorder_after_add(&mut self, pos: usize) {
-        let c = self.claim_order.remove(pos);
-        let count = self.claims[c].pods.len();
-        let at = self.claim_order.partition_point(|&x| self.claims[x].pods.len() < count);
-        self.claim_order.insert(at, c);
-    }
 
     /// Whether a pod is moving off a node that is not being deleted (a disruption candidate):
     /// such pods may not land on a node inside its `consolidateAfter` window.
@@ -935,6 +952,11 @@ impl<'c> Scheduler<'c> {
                 .filter(|&o| limited.iter().all(|r| tpl.types[o as usize].capacity.get(r) <= tpl.remaining.get(r)))
                 .collect(),
         };
+        let ceiling = if options.len() == tpl.options.len() {
+            tpl.options_ceiling.clone()
+        } else {
+            ceiling(tpl, &options)
+        };
         Claim {
             template: t,
             name: format!("{}-{}", tpl.pool.name, tpl.claims_made),
@@ -942,7 +964,7 @@ impl<'c> Scheduler<'c> {
             host_id: None,
             pins: vec![],
             requirements,
-            ceiling: ceiling(tpl, &options),
+            ceiling,
             options,
             requests: Resources::new(),
             pods: vec![],
@@ -1065,13 +1087,23 @@ impl<'c> Scheduler<'c> {
         let mut kept = Vec::with_capacity(claim.options.len());
         let mut daemon_port: Option<u16> = None;
         let mut any_ports_ok = false;
+        let changed: Vec<(&Requirement, Option<&[Option<&Requirement>]>)> = changed
+            .into_iter()
+            .map(|r| (r, tpl.columns.iter().find(|(k, _)| *k == r.key()).map(|(_, col)| &col[..])))
+            .collect();
         for &o in &claim.options {
             let it = &tpl.types[o as usize];
             let group = &tpl.groups[tpl.type_group[o as usize] as usize];
             let compat = unchanged
-                || changed.iter().all(|r| match it.requirements.get(r.key()) {
-                    None => true,
-                    Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
+                || changed.iter().all(|&(r, col)| {
+                    let mine = match col {
+                        Some(col) => col[o as usize],
+                        None => it.requirements.get(r.key()),
+                    };
+                    match mine {
+                        None => true,
+                        Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
+                    }
                 });
             let conflict =
                 if pod.host_ports.is_empty() { None } else { port_conflict(&group.host_ports, &pod.host_ports) };
@@ -1185,11 +1217,17 @@ impl<'c> Scheduler<'c> {
     fn into_schedule(mut self) -> Schedule {
         let explain = self.settings.explain;
         let unschedulable = self.explain_failures(explain);
-        let mut node_claims = vec![];
         let mut orders = PriceOrders::default();
         for claim in &self.claims {
-            node_claims.push(self.finalize(claim, &mut orders));
+            orders.fill(claim.template, &self.templates[claim.template], &claim.requirements);
         }
+        // Each claim's launch is its own; many of them are worth spreading over threads (the
+        // collected order is the claims' order either way).
+        let node_claims: Vec<NodeClaim> = if self.claims.len() >= PARALLEL_FINALIZE {
+            self.claims.par_iter().map(|claim| self.finalize(claim, &orders)).collect()
+        } else {
+            self.claims.iter().map(|claim| self.finalize(claim, &orders)).collect()
+        };
         let mut existing_nodes: Vec<ExistingNodePlacement> = self
             .existing
             .iter()
@@ -1205,13 +1243,20 @@ impl<'c> Scheduler<'c> {
     }
 
     /// The launch Karpenter's provider would make for a finished claim.
-    fn finalize(&self, claim: &Claim, orders: &mut PriceOrders<'c>) -> NodeClaim {
+    fn finalize(&self, claim: &Claim, orders: &PriceOrders<'c>) -> NodeClaim {
         let tpl = &self.templates[claim.template];
         let reqs = &claim.requirements;
+        let computed;
         // Options ordered by their cheapest compatible offering, truncated. The order depends
         // only on the pool and the claim's zone and capacity-type requirements, so it is
         // computed once per such combination and filtered to each claim's options.
-        let order = orders.order(claim.template, tpl, reqs);
+        let order = match orders.get(claim.template, reqs) {
+            Some(order) => order,
+            None => {
+                computed = PriceOrder::new(tpl, reqs);
+                &computed
+            }
+        };
         // The claim's options with an admitted offering, in the order's ranks, the cheapest
         // `maxInstanceTypes` of them.
         let mut ranked: Vec<(u32, usize)> = claim
@@ -1370,26 +1415,41 @@ struct PriceOrders<'c> {
     cache: HashMap<OrderKey, PriceOrder<'c>>,
 }
 
-impl<'c> PriceOrders<'c> {
-    fn order(&mut self, t: usize, tpl: &Template<'c>, reqs: &Requirements) -> &PriceOrder<'c> {
-        let key = (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned());
-        self.cache.entry(key).or_insert_with(|| {
-            let filter = OfferingFilter::new(reqs);
-            let types: &'c [InstanceType] = tpl.types;
-            let summaries: Vec<OfferSummary<'c>> =
-                tpl.options.iter().map(|&o| OfferSummary::of(&types[o as usize], &filter)).collect();
-            let mut by_price: Vec<(Price, usize)> =
-                summaries.iter().enumerate().filter_map(|(pos, s)| s.cheapest.map(|p| (p, pos))).collect();
-            let name = |pos: usize| &types[tpl.options[pos] as usize].name;
-            by_price.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| name(*a).cmp(name(*b))));
-            let mut rank = vec![u32::MAX; summaries.len()];
-            for (r, &(_, pos)) in by_price.iter().enumerate() {
-                rank[pos] = u32::try_from(r).unwrap_or(u32::MAX);
-            }
-            PriceOrder { rank, summaries }
-        })
+impl<'c> PriceOrder<'c> {
+    fn new(tpl: &Template<'c>, reqs: &Requirements) -> Self {
+        let filter = OfferingFilter::new(reqs);
+        let types: &'c [InstanceType] = tpl.types;
+        let summaries: Vec<OfferSummary<'c>> =
+            tpl.options.iter().map(|&o| OfferSummary::of(&types[o as usize], &filter)).collect();
+        let mut by_price: Vec<(Price, usize)> =
+            summaries.iter().enumerate().filter_map(|(pos, s)| s.cheapest.map(|p| (p, pos))).collect();
+        let name = |pos: usize| &types[tpl.options[pos] as usize].name;
+        by_price.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| name(*a).cmp(name(*b))));
+        let mut rank = vec![u32::MAX; summaries.len()];
+        for (r, &(_, pos)) in by_price.iter().enumerate() {
+            rank[pos] = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+        PriceOrder { rank, summaries }
     }
 }
+
+impl<'c> PriceOrders<'c> {
+    fn key(t: usize, reqs: &Requirements) -> OrderKey {
+        (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned())
+    }
+
+    /// Works out the order of template `t` under `reqs`, unless known.
+    fn fill(&mut self, t: usize, tpl: &Template<'c>, reqs: &Requirements) {
+        self.cache.entry(Self::key(t, reqs)).or_insert_with(|| PriceOrder::new(tpl, reqs));
+    }
+
+    fn get(&self, t: usize, reqs: &Requirements) -> Option<&PriceOrder<'c>> {
+        self.cache.get(&Self::key(t, reqs))
+    }
+}
+
+/// From this many claims on, a pass finalizes its claims on rayon's threads.
+const PARALLEL_FINALIZE: usize = 64;
 
 /// A claim's answer to a pod that fits.
 struct ClaimFit {

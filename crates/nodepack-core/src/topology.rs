@@ -97,6 +97,8 @@ struct Group {
     /// For hostname groups: the same counts by interned hostname id, so the hot path compares
     /// integers rather than long placeholder names.
     by_host: Vec<i32>,
+    /// For hostname groups: how many hosts have a count above zero.
+    hosts_counted: usize,
 }
 
 /// Names (hostnames, or the domains of other keys) interned to dense ids.
@@ -128,6 +130,9 @@ impl Group {
             let id = hosts.id(domain) as usize;
             if self.by_host.len() <= id {
                 self.by_host.resize(id + 1, 0);
+            }
+            if self.by_host[id] == 0 {
+                self.hosts_counted += 1;
             }
             self.by_host[id] += 1;
         }
@@ -332,12 +337,20 @@ pub(crate) const UNPINNED: u32 = u32::MAX;
 pub(crate) struct Screen<'t> {
     /// Per hostname constraint: the group's counts by host id and the most a host may hold.
     hosts: Vec<(&'t [i32], i32)>,
+    /// Whether a hostname constraint that admits only empty hosts has a pod on every host the
+    /// pass knows (every existing node and every claim holding a pod).
+    every_host_taken: bool,
     /// Per other constraint: the index of its key in the screen keys and the domain ids it
     /// allows; a node pinned to another domain is refused.
     domains: Vec<(usize, Vec<u32>)>,
 }
 
 impl Screen<'_> {
+    /// Whether every node and claim the pass knows is refused, whatever its pins.
+    pub(crate) fn rejects_every_host(&self) -> bool {
+        self.every_host_taken
+    }
+
     /// Whether a node with this hostname id and these pins (one per screen key, [`UNPINNED`]
     /// where the node is not pinned to one domain) is refused.
     pub(crate) fn rejects(&self, host: Option<u32>, pins: &[u32]) -> bool {
@@ -561,7 +574,7 @@ impl Topology {
                 }
             }
         }
-        let mut g = Group { def, counts, by_host: vec![] };
+        let mut g = Group { def, counts, by_host: vec![], hosts_counted: 0 };
         for n in &self.nodes {
             let Some(domain) = n.domain(&g.def.key) else { continue };
             if !g.def.filter.matches(&n.taints, &n.requirements, &|_| false) {
@@ -722,7 +735,8 @@ impl Topology {
 
     /// The [`Screen`] of pod `i` (with `strict` requirements) against the current counts.
     pub(crate) fn screen(&self, i: usize, pod: &Pod, strict: &Requirements) -> Screen<'_> {
-        let mut screen = Screen { hosts: vec![], domains: vec![] };
+        let mut screen = Screen { hosts: vec![], every_host_taken: false, domains: vec![] };
+        let known_hosts = self.hosts.ids.len();
         let owned = self.owned.get(i).map(Vec::as_slice).unwrap_or(&[]);
         let selecting = self.inverse_selecting.get(i).map(Vec::as_slice).unwrap_or(&[]);
         let groups = owned.iter().map(|&g| &self.groups[g]).chain(selecting.iter().map(|&g| &self.inverse[g]));
@@ -730,7 +744,10 @@ impl Topology {
             let key = &g.def.key;
             if key == label::HOSTNAME {
                 match g.def.kind {
-                    Kind::AntiAffinity => screen.hosts.push((&g.by_host, 0)),
+                    Kind::AntiAffinity => {
+                        screen.every_host_taken |= known_hosts > 0 && g.hosts_counted == known_hosts;
+                        screen.hosts.push((&g.by_host, 0));
+                    }
                     Kind::Spread { max_skew, .. } => {
                         screen.hosts.push((&g.by_host, max_skew - i32::from(g.selects(pod))))
                     }
