@@ -11,6 +11,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use nodepack_core::provision;
 use nodepack_suite::capacity::{plan_report, scenarios};
 
+/// Benches run with the allocator the `nodepack` binary ships with (`--features
+/// system-allocator` measures with the system's instead).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn capacity(c: &mut Criterion) {
     let mut dirs = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench")];
     if let Some(extra) = std::env::var_os("NODEPACK_BENCH_DIR") {

@@ -14,6 +14,12 @@ use nodepack_suite::disruption::{
     disruption_benchmark, DisruptionSummary, DisruptionWorkload, DISRUPTION_BENCH_SIZES, DISRUPTION_CASES,
 };
 
+/// Benches run with the allocator the `nodepack` binary ships with (`--features
+/// system-allocator` measures with the system's instead).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs a body once outside criterion and reports what its plan does.
 fn report(w: &DisruptionWorkload) {
     let start = Instant::now();

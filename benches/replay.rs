@@ -16,6 +16,12 @@ use std::time::{Duration, Instant};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, SamplingMode};
 use nodepack_suite::replay::{ReplaySummary, ReplayWorkload, ALIBABA_TRACE, DAILY_CYCLE_TRACE};
 
+/// Benches run with the allocator the `nodepack` binary ships with (`--features
+/// system-allocator` measures with the system's instead).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Times `iters` replays of `w` (the trace's copy is made outside the clock) and prints the
 /// figures of the first replay of this bench.
 fn timed_replays(w: &ReplayWorkload, iters: u64, printed: &mut bool) -> Duration {

@@ -20,6 +20,12 @@ use nodepack_suite::{
     aws_default_node_pool, karpenter_benchmark, plain_pods, Summary, Workload, KARPENTER_BENCH_SIZES,
 };
 
+/// Benches run with the allocator the `nodepack` binary ships with (`--features
+/// system-allocator` measures with the system's instead).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Seed of the plain-pod workload.
 const PLAIN_SEED: u64 = 7;
 

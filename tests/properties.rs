@@ -943,6 +943,18 @@ fn check_order_independence(w: &World) -> Result<(), String> {
     Ok(())
 }
 
+/// The scheduler's fast refusals (the topology screen) must refuse only what the full check
+/// refuses: with them off, the schedule is the same, byte for byte.
+fn check_fast_paths(w: &World) -> Result<(), String> {
+    let mut slow = w.case.settings.clone();
+    slow.fast_paths = false;
+    let other = provision(&w.case.rc.cluster, &w.case.rc.pending, &slow);
+    if other != w.schedule {
+        return Err(format!("turning fast paths off changes the schedule: {}", first_difference(&w.schedule, &other)));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -994,6 +1006,27 @@ proptest! {
         let r = check_order_independence(&w);
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
     }
+
+    #[test]
+    fn fast_paths_change_no_decision(case in cases()) {
+        let w = World::new(&case);
+        let r = check_fast_paths(&w);
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+}
+
+/// Karpenter's benchmark mix leans on every fast path at once (hostname anti-affinity fills
+/// every host, zonal spread pins claims to zones): the schedule is the same without them.
+#[test]
+fn fast_paths_change_no_decision_on_karpenters_benchmark() {
+    let w = nodepack_suite::karpenter_benchmark(if slow() { 2_000 } else { 400 });
+    let fast = w.run();
+    let mut settings = w.settings.clone();
+    settings.fast_paths = false;
+    let slow_schedule = provision(&w.cluster, &w.pods, &settings);
+    assert!(fast == slow_schedule, "{}", first_difference(&fast, &slow_schedule));
+    // The workload does exercise them: anti-affinity pods each need a node of their own.
+    assert!(fast.node_claims.len() >= w.pods.len() / 5);
 }
 
 /// `limits: {cpu: 0}` (or `nvidia.com/gpu: 0`) is Karpenter's way to stop a NodePool from

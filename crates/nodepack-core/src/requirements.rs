@@ -74,7 +74,9 @@ impl Requirements {
     pub fn from_labels(labels: &Labels) -> Self {
         if labels.keys().all(|k| crate::label::normalize(k) == k) {
             // Distinct keys, already in order and normal form: the map is built in one pass.
-            return Requirements { by_key: labels.iter().map(|(k, v)| (k.clone(), Requirement::single(k, v))).collect() };
+            return Requirements {
+                by_key: labels.iter().map(|(k, v)| (k.clone(), Requirement::single(k, v))).collect(),
+            };
         }
         // A beta alias and its current key may both be present: they intersect.
         let mut r = Requirements::new();

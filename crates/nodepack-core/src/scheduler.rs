@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::claim_order::ClaimOrder;
 use crate::cluster::Cluster;
 use crate::instance_type::{InstanceType, OfferingFilter};
-use crate::launch::{launch_from, Launch, OfferSummary};
 use crate::label;
+use crate::launch::{launch_from, Launch, OfferSummary};
 use crate::node::Node;
 use crate::node_pool::NodePool;
 use crate::pod::{HostPort, Pod};
@@ -55,6 +55,10 @@ pub struct Settings {
     /// Explain every pod left pending against every NodePool and node (costs time on large
     /// clusters; the simulator turns it off).
     pub explain: bool,
+    /// Refuse in-flight claims by the topology screen's integer tests before the full check
+    /// (on by default). The screen refuses only what the full check would, so turning it off
+    /// changes no decision, only the time; it exists so tests can hold the two paths equal.
+    pub fast_paths: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             min_values_policy: MinValuesPolicy::Strict,
             max_instance_types: 600,
             explain: true,
+            fast_paths: true,
         }
     }
 }
@@ -811,11 +816,12 @@ impl<'c> Scheduler<'c> {
         // 2. Claims made in this pass, fewest pods first; the screen turns most topology
         // refusals into a few integer comparisons (same decisions, see `Screen`).
         let screen = self.topology.screen(i, pod, &data.strict_requirements);
+        let fast = self.settings.fast_paths;
         let mut fit = None;
-        if !screen.rejects_every_host() {
+        if !(fast && screen.rejects_every_host()) {
             for (slot, c) in self.claim_order.iter() {
                 let claim = &self.claims[c];
-                if screen.rejects(claim.host_id, &claim.pins) {
+                if fast && screen.rejects(claim.host_id, &claim.pins) {
                     continue;
                 }
                 if let Ok(ok) = self.claim_can_add(claim, i, pod, data, false) {
@@ -865,7 +871,6 @@ impl<'c> Scheduler<'c> {
         }
         false
     }
-
 
     /// Whether a pod is moving off a node that is not being deleted (a disruption candidate):
     /// such pods may not land on a node inside its `consolidateAfter` window.
@@ -952,11 +957,8 @@ impl<'c> Scheduler<'c> {
                 .filter(|&o| limited.iter().all(|r| tpl.types[o as usize].capacity.get(r) <= tpl.remaining.get(r)))
                 .collect(),
         };
-        let ceiling = if options.len() == tpl.options.len() {
-            tpl.options_ceiling.clone()
-        } else {
-            ceiling(tpl, &options)
-        };
+        let ceiling =
+            if options.len() == tpl.options.len() { tpl.options_ceiling.clone() } else { ceiling(tpl, &options) };
         Claim {
             template: t,
             name: format!("{}-{}", tpl.pool.name, tpl.claims_made),

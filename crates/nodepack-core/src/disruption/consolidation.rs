@@ -11,12 +11,12 @@ use super::simulation::simulate;
 use super::Pass;
 use crate::instance_type::InstanceType;
 use crate::label;
+use crate::launch::{launch, Launch};
 use crate::node_pool::NodePool;
 use crate::price::Price;
 use crate::requirement::Requirement;
 use crate::requirements::Requirements;
 use crate::schedule::NodeClaim;
-use crate::launch::{launch, Launch};
 use crate::scheduler::min_values_shortfall;
 
 /// Single-node spot-to-spot consolidation needs this many cheaper instance types, and launches
