@@ -31,7 +31,7 @@ fn assert_claims_sane(w: &Workload, s: &Schedule) {
     for c in &s.node_claims {
         assert!(!c.pods.is_empty(), "{}: claim {} is empty", w.name, c.name);
         assert!(
-            c.instance_type_options.contains(&c.instance_type),
+            c.instance_type_options.iter().any(|o| **o == *c.instance_type),
             "{}: claim {} launches {:?}",
             w.name,
             c.name,

@@ -747,14 +747,14 @@ fn check_launch(w: &World) -> Result<(), String> {
     for c in &w.schedule.node_claims {
         let reqs = &c.requirements;
         let mut options = vec![];
-        let mut names = BTreeSet::new();
+        let mut names: BTreeSet<&str> = BTreeSet::new();
         for name in &c.instance_type_options {
-            if !names.insert(name) {
+            if !names.insert(&**name) {
                 return Err(format!("claim {} lists option {name} twice", c.name));
             }
             options.push(w.instance_type(c, name)?);
         }
-        if !names.contains(&c.instance_type) {
+        if !names.contains(c.instance_type.as_str()) {
             return Err(format!("claim {} launches {:?}, not one of its options", c.name, c.instance_type));
         }
         // Options are cheapest first, and each could serve the claim.

@@ -1,6 +1,7 @@
 //! The result of one provisioning pass.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::label::Labels;
 use crate::price::Price;
@@ -27,8 +28,9 @@ pub struct NodeClaim {
     pub capacity_type: String,
     /// Its hourly price.
     pub price: Price,
-    /// Every instance type that could serve the claim, cheapest first.
-    pub instance_type_options: Vec<String>,
+    /// Every instance type that could serve the claim, cheapest first (up to
+    /// `maxInstanceTypes`, hundreds on a large catalog: the names are shared, not copied).
+    pub instance_type_options: Vec<Arc<str>>,
     /// The node's labels.
     pub labels: Labels,
     /// The node's taints (the NodePool's `taints`).

@@ -214,6 +214,8 @@ struct Template<'c> {
     options: Arc<[u32]>,
     /// Per index into `types`: its position in `options` (`u32::MAX` when not an option).
     option_pos: Arc<[u32]>,
+    /// Per position in `options`: the type's name, shared by every claim's output.
+    option_names: Arc<[Arc<str>]>,
     /// Per index into `types`: its daemon group.
     type_group: Arc<[u16]>,
     /// The [`ceiling`] of all `options`, the one every unlimited claim starts from.
@@ -677,6 +679,7 @@ impl<'c> Scheduler<'c> {
             let group = &template_groups[type_group[o as usize] as usize];
             options_ceiling.max_assign_difference(types[o as usize].allocatable(), &group.requests);
         }
+        let option_names = options.iter().map(|&o| Arc::from(types[o as usize].name.as_str())).collect();
         let columns = [label::ZONE, label::CAPACITY_TYPE]
             .into_iter()
             .map(|key| (key, types.iter().map(|it| it.requirements.get(key)).collect()))
@@ -688,6 +691,7 @@ impl<'c> Scheduler<'c> {
             columns,
             options,
             option_pos: option_pos.into(),
+            option_names,
             type_group: type_group.into(),
             groups: template_groups,
             options_ceiling,
@@ -1220,15 +1224,18 @@ impl<'c> Scheduler<'c> {
         let explain = self.settings.explain;
         let unschedulable = self.explain_failures(explain);
         let mut orders = PriceOrders::default();
-        for claim in &self.claims {
-            orders.fill(claim.template, &self.templates[claim.template], &claim.requirements);
-        }
+        let order_of: Vec<usize> = self
+            .claims
+            .iter()
+            .map(|claim| orders.index(claim.template, &self.templates[claim.template], &claim.requirements))
+            .collect();
+        let orders = &orders.orders;
         // Each claim's launch is its own; many of them are worth spreading over threads (the
         // collected order is the claims' order either way).
         let node_claims: Vec<NodeClaim> = if self.claims.len() >= PARALLEL_FINALIZE {
-            self.claims.par_iter().map(|claim| self.finalize(claim, &orders)).collect()
+            self.claims.par_iter().zip(&order_of).map(|(claim, &o)| self.finalize(claim, &orders[o])).collect()
         } else {
-            self.claims.iter().map(|claim| self.finalize(claim, &orders)).collect()
+            self.claims.iter().zip(&order_of).map(|(claim, &o)| self.finalize(claim, &orders[o])).collect()
         };
         let mut existing_nodes: Vec<ExistingNodePlacement> = self
             .existing
@@ -1245,22 +1252,12 @@ impl<'c> Scheduler<'c> {
     }
 
     /// The launch Karpenter's provider would make for a finished claim.
-    fn finalize(&self, claim: &Claim, orders: &PriceOrders<'c>) -> NodeClaim {
+    fn finalize(&self, claim: &Claim, order: &PriceOrder<'c>) -> NodeClaim {
         let tpl = &self.templates[claim.template];
         let reqs = &claim.requirements;
-        let computed;
-        // Options ordered by their cheapest compatible offering, truncated. The order depends
-        // only on the pool and the claim's zone and capacity-type requirements, so it is
-        // computed once per such combination and filtered to each claim's options.
-        let order = match orders.get(claim.template, reqs) {
-            Some(order) => order,
-            None => {
-                computed = PriceOrder::new(tpl, reqs);
-                &computed
-            }
-        };
-        // The claim's options with an admitted offering, in the order's ranks, the cheapest
-        // `maxInstanceTypes` of them.
+        // The claim's options with an admitted offering, cheapest first, truncated to
+        // `maxInstanceTypes`. The order (`order`) depends only on the pool and the claim's zone
+        // and capacity-type requirements, so it is computed once per such combination.
         let mut ranked: Vec<(u32, usize)> = claim
             .options
             .iter()
@@ -1273,7 +1270,6 @@ impl<'c> Scheduler<'c> {
             ranked.truncate(keep);
         }
         ranked.sort_unstable();
-        let opts: Vec<u32> = ranked.iter().map(|&(_, pos)| tpl.options[pos]).collect();
         let summarized: Vec<(&InstanceType, OfferSummary<'_>)> =
             ranked.iter().map(|&(_, pos)| (&tpl.types[tpl.options[pos] as usize], order.summaries[pos])).collect();
         let Launch { instance_type, zone, capacity_type, price, labels } = launch_from(tpl.pool, &summarized, reqs);
@@ -1284,7 +1280,7 @@ impl<'c> Scheduler<'c> {
             zone,
             capacity_type,
             price,
-            instance_type_options: opts.iter().map(|&o| tpl.types[o as usize].name.clone()).collect(),
+            instance_type_options: ranked.iter().map(|&(_, pos)| Arc::clone(&tpl.option_names[pos])).collect(),
             labels,
             taints: tpl.pool.taints.clone(),
             pods: claim.pods.iter().map(|&i| self.pod_keys[i].clone()).collect(),
@@ -1414,7 +1410,8 @@ struct PriceOrder<'c> {
 /// those share the work.
 #[derive(Default)]
 struct PriceOrders<'c> {
-    cache: HashMap<OrderKey, PriceOrder<'c>>,
+    index: HashMap<OrderKey, usize>,
+    orders: Vec<PriceOrder<'c>>,
 }
 
 impl<'c> PriceOrder<'c> {
@@ -1436,17 +1433,14 @@ impl<'c> PriceOrder<'c> {
 }
 
 impl<'c> PriceOrders<'c> {
-    fn key(t: usize, reqs: &Requirements) -> OrderKey {
-        (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned())
-    }
-
-    /// Works out the order of template `t` under `reqs`, unless known.
-    fn fill(&mut self, t: usize, tpl: &Template<'c>, reqs: &Requirements) {
-        self.cache.entry(Self::key(t, reqs)).or_insert_with(|| PriceOrder::new(tpl, reqs));
-    }
-
-    fn get(&self, t: usize, reqs: &Requirements) -> Option<&PriceOrder<'c>> {
-        self.cache.get(&Self::key(t, reqs))
+    /// The index in `orders` of template `t`'s order under `reqs`, worked out if new.
+    fn index(&mut self, t: usize, tpl: &Template<'c>, reqs: &Requirements) -> usize {
+        let key = (t, reqs.get(label::ZONE).cloned(), reqs.get(label::CAPACITY_TYPE).cloned());
+        let orders = &mut self.orders;
+        *self.index.entry(key).or_insert_with(|| {
+            orders.push(PriceOrder::new(tpl, reqs));
+            orders.len() - 1
+        })
     }
 }
 

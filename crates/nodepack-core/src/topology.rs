@@ -388,6 +388,8 @@ pub(crate) struct Topology {
     screen_keys: Vec<String>,
     /// Domains of the `screen_keys`, interned (every key shares one id space).
     domains: Interner,
+    /// Per pending pod: how many groups were checked, and those of them that select it.
+    selected: Vec<(usize, Vec<usize>)>,
     /// Per pending pod: the inverse groups that select it (labels do not relax, so this is fixed).
     inverse_selecting: Vec<Vec<usize>>,
 }
@@ -493,6 +495,7 @@ impl Topology {
             screen_keys: keys.iter().filter(|k| k.as_str() != label::HOSTNAME).cloned().collect(),
             domains: Interner::default(),
             inverse_selecting: vec![],
+            selected: vec![(0, vec![]); pods.len()],
         };
         topo.universe = Self::build_universe(&keys, pools);
         // Pods already bound with required anti-affinity keep the pods they select out of their domains.
@@ -822,8 +825,21 @@ impl Topology {
         reqs: &Requirements,
         allow: &dyn Fn(&str) -> bool,
     ) {
-        for g in &mut self.groups {
-            if !g.selects(pod) || !g.def.filter.matches(taints, reqs, allow) {
+        // Groups are only ever added and a pod's labels never change: the groups selecting it
+        // are worked out once, and then only over groups added since.
+        if self.selected.len() <= i {
+            self.selected.resize(i + 1, (0, vec![]));
+        }
+        let (seen, selecting) = &mut self.selected[i];
+        for (gi, g) in self.groups.iter().enumerate().skip(*seen) {
+            if g.selects(pod) {
+                selecting.push(gi);
+            }
+        }
+        *seen = self.groups.len();
+        for &gi in selecting.iter() {
+            let g = &mut self.groups[gi];
+            if !g.def.filter.matches(taints, reqs, allow) {
                 continue;
             }
             let Some(r) = reqs.get(&g.def.key) else { continue };

@@ -53,7 +53,7 @@ fn replaces_an_oversized_node_with_a_cheaper_one() {
     let r = &cmd.replacements[0];
     // 3 cores: medium is the cheapest that fits; large (not cheaper) is filtered out.
     assert_eq!(r.instance_type, "medium");
-    assert_eq!(r.instance_type_options, vec!["medium"]);
+    assert_eq!(r.instance_type_options, vec![std::sync::Arc::<str>::from("medium")]);
     assert_eq!(cmd.savings, price("0.20"));
     assert_eq!(r.pods.len(), 2);
 }
@@ -286,8 +286,8 @@ fn spot_to_spot_launches_from_the_fifteen_cheapest() {
     let cmd = only_command(&plan);
     let r = &cmd.replacements[0];
     assert_eq!(r.instance_type_options.len(), MIN_SPOT_TO_SPOT_OPTIONS);
-    assert_eq!(r.instance_type_options.first().map(String::as_str), Some("c00"));
-    assert_eq!(r.instance_type_options.last().map(String::as_str), Some("c14"));
+    assert_eq!(r.instance_type_options.first().map(|n| &**n), Some("c00"));
+    assert_eq!(r.instance_type_options.last().map(|n| &**n), Some("c14"));
     assert_eq!((r.instance_type.as_str(), r.capacity_type.as_str()), ("c00", "spot"));
     assert_eq!(cmd.savings, price("0.80"));
 }

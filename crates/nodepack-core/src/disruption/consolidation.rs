@@ -3,6 +3,7 @@
 //! or do nothing.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::blocked::BlockReason;
 use super::candidate::Candidate;
@@ -49,7 +50,7 @@ impl<'c> Replacement<'c> {
         let pool = pass.cluster.node_pool(&claim.node_pool)?;
         let types = pass.cluster.instance_types_for(&pool.name);
         let index: BTreeMap<&str, u32> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i as u32)).collect();
-        let options = claim.instance_type_options.iter().filter_map(|n| index.get(n.as_str()).copied()).collect();
+        let options = claim.instance_type_options.iter().filter_map(|n| index.get(&**n).copied()).collect();
         let reqs = claim.requirements.clone();
         let mut r = Replacement { claim, pool, types, options, reqs };
         r.order_by_price();
@@ -110,7 +111,7 @@ impl<'c> Replacement<'c> {
     pub(crate) fn finish(mut self) -> NodeClaim {
         let opts: Vec<&InstanceType> = self.options.iter().map(|&o| &self.types[o as usize]).collect();
         let Launch { instance_type, zone, capacity_type, price, labels } = launch(self.pool, &opts, &self.reqs);
-        self.claim.instance_type_options = opts.iter().map(|t| t.name.clone()).collect();
+        self.claim.instance_type_options = opts.iter().map(|t| Arc::from(t.name.as_str())).collect();
         self.claim.instance_type = instance_type;
         self.claim.zone = zone;
         self.claim.capacity_type = capacity_type;
@@ -205,7 +206,7 @@ pub(crate) fn filter_out_same_instance_type(
     let claim = cmd.replacements.pop()?;
     let mut max_price = Price::MAX;
     for name in &claim.instance_type_options {
-        if let Some(p) = price_by_type.get(name.as_str()) {
+        if let Some(p) = price_by_type.get(&**name) {
             // A removed type without a matching offering counts as free, as in Karpenter.
             max_price = max_price.min(p.unwrap_or(Price(0)));
         }

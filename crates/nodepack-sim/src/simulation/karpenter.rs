@@ -273,7 +273,7 @@ impl Simulation {
             let types = self.cluster.instance_types_for(&pool_name);
             let mut options = vec![];
             for (pos, name) in claim.instance_type_options.iter().enumerate() {
-                let Some(it) = types.iter().find(|x| &x.name == name) else { continue };
+                let Some(it) = types.iter().find(|x| *x.name == **name) else { continue };
                 for o in &it.offerings {
                     if o.available && o.compatible_with(&claim.requirements) {
                         options.push((
@@ -282,7 +282,7 @@ impl Simulation {
                             pos,
                             o.zone.clone(),
                             o.capacity_type.clone(),
-                            name.clone(),
+                            name.to_string(),
                         ));
                     }
                 }
@@ -614,7 +614,7 @@ impl Simulation {
                 } else if now.replacements.len() != cmd.replacements.len() {
                     Err("the replacements changed".into())
                 } else if cmd.replacements.iter().zip(&now.replacements).any(|(x, y)| {
-                    let ys: BTreeSet<&String> = y.instance_type_options.iter().collect();
+                    let ys: BTreeSet<&std::sync::Arc<str>> = y.instance_type_options.iter().collect();
                     !x.instance_type_options.iter().all(|o| ys.contains(o))
                 }) {
                     Err("the replacement's instance types changed".into())
