@@ -1,12 +1,11 @@
 //! Provisioning benches.
 //!
 //! * `karpenter/<n>`: Karpenter's own scheduling benchmark (400 fake instance types, one
-//!   NodePool, `makeDiversePods(n)` with seed 42) at 1, 100, 1000 and 5000 pods. 10000 and 20000
-//!   pods take one pass each when `NODEPACK_BENCH_LARGE=1`, and criterion's ten samples each when
-//!   `NODEPACK_BENCH_LARGE=full` (a pass takes minutes at 20000 pods today).
+//!   NodePool, `makeDiversePods(n)` with seed 42) at 1, 100, 1,000, 5,000, 10,000 and 20,000
+//!   pods.
 //! * `aws_plain/<n>`: plain pods with mixed requests against the built-in AWS catalog (us-east-1,
 //!   three zones, on-demand and spot) and a NodePool shaped like Karpenter's getting-started
-//!   default (amd64 Linux, on-demand, categories c/m/r, generation above 2).
+//!   default (amd64 Linux, on-demand, categories c/m/r, generation above 2), 100 to 50,000 pods.
 //!
 //! Before timing each size, one pass prints what it launched and how fast it went to stderr.
 //! Run with `cargo bench --bench scheduling`.
@@ -29,21 +28,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Seed of the plain-pod workload.
 const PLAIN_SEED: u64 = 7;
 
-/// How the sizes above 5000 pods run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Large {
-    Skip,
-    OnePass,
-    Sampled,
-}
-
-fn large() -> Large {
-    match std::env::var("NODEPACK_BENCH_LARGE").as_deref() {
-        Ok("1") => Large::OnePass,
-        Ok("full") => Large::Sampled,
-        _ => Large::Skip,
-    }
-}
+/// Pod counts of the plain-pod bench on the AWS catalog.
+const AWS_PLAIN_SIZES: [usize; 5] = [100, 1_000, 5_000, 10_000, 50_000];
 
 /// Runs a body once outside criterion and reports it.
 fn report(w: &Workload) {
@@ -78,23 +64,12 @@ fn bench_sizes(c: &mut Criterion, group_name: &str, bodies: Vec<Workload>) {
 }
 
 fn karpenter(c: &mut Criterion) {
-    let mode = large();
-    let (small, big): (Vec<usize>, Vec<usize>) = KARPENTER_BENCH_SIZES.iter().partition(|&&n| n <= 5_000);
-    let mut sampled: Vec<Workload> = small.into_iter().map(karpenter_benchmark).collect();
-    if mode == Large::Sampled {
-        sampled.extend(big.iter().map(|&n| karpenter_benchmark(n)));
-    }
-    bench_sizes(c, "karpenter", sampled);
-    if mode == Large::OnePass {
-        for n in big {
-            report(&karpenter_benchmark(n));
-        }
-    }
+    bench_sizes(c, "karpenter", KARPENTER_BENCH_SIZES.iter().map(|&n| karpenter_benchmark(n)).collect());
 }
 
 fn aws_plain(c: &mut Criterion) {
     let types = Arc::new(aws_instance_types(&AwsCatalogOptions::default()).expect("the built-in AWS catalog loads"));
-    let bodies = [100, 1_000, 5_000]
+    let bodies = AWS_PLAIN_SIZES
         .iter()
         .map(|&n| plain_pods("aws_plain", aws_default_node_pool(), types.clone(), n, PLAIN_SEED))
         .collect();

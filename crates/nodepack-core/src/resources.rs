@@ -311,6 +311,26 @@ impl Resources {
         }
     }
 
+    /// The common resources (CPU, memory, pods, ephemeral storage) as a plain array, for dense
+    /// tables on the hot path.
+    pub(crate) fn fixed(&self) -> [i64; 4] {
+        self.fixed
+    }
+
+    /// Whether any extended resource (a GPU, say) is listed.
+    pub(crate) fn has_extended(&self) -> bool {
+        !self.extended.is_empty()
+    }
+
+    /// [`max_assign_difference`](Self::max_assign_difference) over the common resources only,
+    /// from `a − b` already worked out.
+    #[allow(clippy::needless_range_loop)]
+    pub(crate) fn max_assign_fixed(&mut self, a_minus_b: &[i64; 4]) {
+        for i in 0..4 {
+            self.fixed[i] = self.fixed[i].max(a_minus_b[i]);
+        }
+    }
+
     /// Whether `self + extra` fits within `available`, without building the sum.
     pub fn fits_with(&self, extra: &Resources, available: &Resources) -> bool {
         self.first_exceeding_with(extra, available).is_none()

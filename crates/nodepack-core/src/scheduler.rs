@@ -202,6 +202,10 @@ pub(crate) fn simulate<'c>(
 struct DaemonGroup {
     requests: Resources,
     host_ports: Vec<HostPort>,
+    /// `requests` of the common resources, and whether it lists no extended one (so the
+    /// common resources decide a fit alone).
+    fixed: [i64; 4],
+    only_fixed: bool,
 }
 
 /// A NodePool ready to make claims (Karpenter's `NodeClaimTemplate`).
@@ -220,6 +224,9 @@ struct Template<'c> {
     type_group: Arc<[u16]>,
     /// The [`ceiling`] of all `options`, the one every unlimited claim starts from.
     options_ceiling: Resources,
+    /// Per index into `types`: its allocatable common resources, and whether its allocatable
+    /// lists no extended resource; a dense table the option filter and [`ceiling`] read.
+    fixed_allocatable: Arc<[([i64; 4], bool)]>,
     /// Per key a claim's requirements often narrow (zone, capacity type), per index into
     /// `types`: the type's requirement on it, so the option filter indexes instead of searching.
     columns: Vec<(&'static str, Arc<[Option<&'c Requirement>]>)>,
@@ -657,7 +664,8 @@ impl<'c> Scheduler<'c> {
                             host_ports.extend(d.host_ports.iter().cloned());
                         }
                     }
-                    groups.push((member, DaemonGroup { requests, host_ports }));
+                    let (fixed, only_fixed) = (requests.fixed(), !requests.has_extended());
+                    groups.push((member, DaemonGroup { requests, host_ports, fixed, only_fixed }));
                     groups.len() - 1
                 }
             };
@@ -674,6 +682,8 @@ impl<'c> Scheduler<'c> {
         for (_, g) in groups {
             template_groups.push(g);
         }
+        let fixed_allocatable: Arc<[([i64; 4], bool)]> =
+            types.iter().map(|it| (it.allocatable().fixed(), !it.allocatable().has_extended())).collect();
         let mut options_ceiling = Resources::new();
         for &o in options.iter() {
             let group = &template_groups[type_group[o as usize] as usize];
@@ -695,6 +705,7 @@ impl<'c> Scheduler<'c> {
             type_group: type_group.into(),
             groups: template_groups,
             options_ceiling,
+            fixed_allocatable,
             limited,
             remaining: pool.limits.to_resources(),
             nodes_remaining: pool.node_limit,
@@ -1051,6 +1062,7 @@ impl<'c> Scheduler<'c> {
         }
         let mut total = claim.requests.clone();
         let _ = total.add_assign_checked(&data.requests);
+        let (total_fixed, total_fixed_only) = (total.fixed(), !total.has_extended());
         // Cheap refusals that the checks below would reach anyway, taken early when nobody
         // needs the details: no option has room, or a hostname constraint rules the node out.
         if !explain && (!total.fits(&claim.ceiling) || self.topology.hostname_blocks(i, pod, claim.host_id)) {
@@ -1116,7 +1128,14 @@ impl<'c> Scheduler<'c> {
             let ports_ok = conflict.is_none();
             any_ports_ok |= ports_ok;
             daemon_port = daemon_port.or(conflict);
-            let fits = ports_ok && total.fits_with(&group.requests, it.allocatable());
+            let fits = ports_ok
+                && if total_fixed_only && group.only_fixed {
+                    // The common resources decide alone: compare the dense rows.
+                    let allocatable = &tpl.fixed_allocatable[o as usize].0;
+                    (0..4).all(|k| total_fixed[k].saturating_add(group.fixed[k]) <= allocatable[k])
+                } else {
+                    total.fits_with(&group.requests, it.allocatable())
+                };
             let offering = !recheck_offering || it.has_offering_with(&filter);
             if compat && fits && offering {
                 kept.push(o);
@@ -1483,9 +1502,17 @@ fn narrowed(current: &Requirements, incoming: &Requirements) -> Option<Requireme
 fn ceiling(tpl: &Template<'_>, options: &[u32]) -> Resources {
     let mut out = Resources::new();
     for &o in options {
-        let it = &tpl.types[o as usize];
         let group = &tpl.groups[tpl.type_group[o as usize] as usize];
-        out.max_assign_difference(it.allocatable(), &group.requests);
+        let (allocatable, only_fixed) = &tpl.fixed_allocatable[o as usize];
+        if *only_fixed {
+            let mut room = [0i64; 4];
+            for (k, r) in room.iter_mut().enumerate() {
+                *r = allocatable[k].saturating_sub(group.fixed[k]);
+            }
+            out.max_assign_fixed(&room);
+        } else {
+            out.max_assign_difference(tpl.types[o as usize].allocatable(), &group.requests);
+        }
     }
     out
 }
