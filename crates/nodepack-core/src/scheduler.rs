@@ -227,9 +227,13 @@ struct Template<'c> {
     /// Per index into `types`: its allocatable common resources, and whether its allocatable
     /// lists no extended resource; a dense table the option filter and [`ceiling`] read.
     fixed_allocatable: Arc<[([i64; 4], bool)]>,
-    /// Per key a claim's requirements often narrow (zone, capacity type), per index into
-    /// `types`: the type's requirement on it, so the option filter indexes instead of searching.
-    columns: Vec<(&'static str, Arc<[Option<&'c Requirement>]>)>,
+    /// Per key a claim's requirements often narrow (zone, capacity type): the options' distinct
+    /// requirements on it, so the option filter tests each distinct one once per claim.
+    columns: Vec<Column<'c>>,
+    /// Per index into `types` (options only): the class of its offerings (types with the same
+    /// zones, capacity types and availability share one), and per class a type that has it.
+    offer_class: Arc<[u32]>,
+    offer_class_type: Arc<[u32]>,
     groups: Vec<DaemonGroup>,
     /// Resources the pool's limits name; `None` when the pool has no resource limits.
     limited: Option<Vec<ResourceName>>,
@@ -690,15 +694,29 @@ impl<'c> Scheduler<'c> {
             options_ceiling.max_assign_difference(types[o as usize].allocatable(), &group.requests);
         }
         let option_names = options.iter().map(|&o| Arc::from(types[o as usize].name.as_str())).collect();
-        let columns = [label::ZONE, label::CAPACITY_TYPE]
-            .into_iter()
-            .map(|key| (key, types.iter().map(|it| it.requirements.get(key)).collect()))
-            .collect();
+        let columns =
+            [label::ZONE, label::CAPACITY_TYPE].into_iter().map(|key| Column::new(key, types, &options)).collect();
+        let mut offer_class = vec![u32::MAX; types.len()];
+        let mut offer_class_type = vec![];
+        let mut offer_classes: HashMap<Vec<(&str, &str, bool)>, u32> = HashMap::new();
+        for &o in options.iter() {
+            let it = &types[o as usize];
+            let signature: Vec<(&str, &str, bool)> =
+                it.offerings.iter().map(|of| (of.zone.as_str(), of.capacity_type.as_str(), of.available)).collect();
+            let next = u32::try_from(offer_class_type.len()).unwrap_or(u32::MAX);
+            let class = *offer_classes.entry(signature).or_insert(next);
+            if class == next {
+                offer_class_type.push(o);
+            }
+            offer_class[o as usize] = class;
+        }
         Ok(Template {
             pool,
             requirements,
             types,
             columns,
+            offer_class: offer_class.into(),
+            offer_class_type: offer_class_type.into(),
             options,
             option_pos: option_pos.into(),
             option_names,
@@ -1091,7 +1109,6 @@ impl<'c> Scheduler<'c> {
                 reqs = Some(out);
             }
         }
-        let unchanged = reqs.is_none();
         let current = reqs.as_ref().unwrap_or(&claim.requirements);
         // Every option already met the claim's requirements and had an offering under them;
         // the new requirements only narrow some keys, so only those need checking again.
@@ -1105,24 +1122,38 @@ impl<'c> Scheduler<'c> {
         let mut kept = Vec::with_capacity(claim.options.len());
         let mut daemon_port: Option<u16> = None;
         let mut any_ports_ok = false;
-        let changed: Vec<(&Requirement, Option<&[Option<&Requirement>]>)> = changed
+        // Verdicts per distinct type requirement (columns) and per offering class, worked out on
+        // first need: many options share them.
+        let meets = |mine: Option<&Requirement>, r: &Requirement| match mine {
+            None => true,
+            Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
+        };
+        let mut changed: Vec<(&Requirement, Option<&Column<'_>>, Vec<Verdict>)> = changed
             .into_iter()
-            .map(|r| (r, tpl.columns.iter().find(|(k, _)| *k == r.key()).map(|(_, col)| &col[..])))
+            .map(|r| {
+                let col = tpl.columns.iter().find(|c| c.key == r.key());
+                (r, col, vec![Verdict::Unknown; col.map_or(0, |c| c.values.len())])
+            })
             .collect();
+        let mut offer_verdicts =
+            if recheck_offering { vec![Verdict::Unknown; tpl.offer_class_type.len()] } else { vec![] };
         for &o in &claim.options {
             let it = &tpl.types[o as usize];
             let group = &tpl.groups[tpl.type_group[o as usize] as usize];
-            let compat = unchanged
-                || changed.iter().all(|&(r, col)| {
-                    let mine = match col {
-                        Some(col) => col[o as usize],
-                        None => it.requirements.get(r.key()),
-                    };
-                    match mine {
-                        None => true,
-                        Some(mine) => mine.has_intersection(r) || (mine.is_negative() && r.is_negative()),
+            let mut compat = true;
+            for (r, col, verdicts) in changed.iter_mut() {
+                let ok = match col {
+                    Some(col) => {
+                        let class = col.class[o as usize] as usize;
+                        verdicts[class].get_or(|| meets(col.values[class], r))
                     }
-                });
+                    None => meets(it.requirements.get(r.key()), r),
+                };
+                if !ok {
+                    compat = false;
+                    break;
+                }
+            }
             let conflict =
                 if pod.host_ports.is_empty() { None } else { port_conflict(&group.host_ports, &pod.host_ports) };
             let ports_ok = conflict.is_none();
@@ -1136,7 +1167,11 @@ impl<'c> Scheduler<'c> {
                 } else {
                     total.fits_with(&group.requests, it.allocatable())
                 };
-            let offering = !recheck_offering || it.has_offering_with(&filter);
+            let offering = !recheck_offering || {
+                let class = tpl.offer_class[o as usize] as usize;
+                let rep = tpl.offer_class_type[class] as usize;
+                offer_verdicts[class].get_or(|| tpl.types[rep].has_offering_with(&filter))
+            };
             if compat && fits && offering {
                 kept.push(o);
                 if !explain {
@@ -1465,6 +1500,52 @@ impl<'c> PriceOrders<'c> {
 
 /// From this many claims on, a pass finalizes its claims on rayon's threads.
 const PARALLEL_FINALIZE: usize = 64;
+
+/// The options' requirements on one label key, by class: options with equal requirements
+/// share a class.
+#[derive(Clone)]
+struct Column<'c> {
+    key: &'static str,
+    /// Per index into the template's types (options only): the class.
+    class: Arc<[u32]>,
+    /// Per class: the requirement (`None`: the types do not define the key).
+    values: Arc<[Option<&'c Requirement>]>,
+}
+
+impl<'c> Column<'c> {
+    fn new(key: &'static str, types: &'c [InstanceType], options: &[u32]) -> Self {
+        let mut class = vec![0u32; types.len()];
+        let mut values: Vec<Option<&'c Requirement>> = vec![];
+        let mut seen: HashMap<Option<&'c Requirement>, u32> = HashMap::new();
+        for &o in options {
+            let r = types[o as usize].requirements.get(key);
+            let next = u32::try_from(values.len()).unwrap_or(u32::MAX);
+            let c = *seen.entry(r).or_insert(next);
+            if c == next {
+                values.push(r);
+            }
+            class[o as usize] = c;
+        }
+        Column { key, class: class.into(), values: values.into() }
+    }
+}
+
+/// A yes-or-no answer worked out on first need.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Unknown,
+    Yes,
+    No,
+}
+
+impl Verdict {
+    fn get_or(&mut self, decide: impl FnOnce() -> bool) -> bool {
+        if *self == Verdict::Unknown {
+            *self = if decide() { Verdict::Yes } else { Verdict::No };
+        }
+        *self == Verdict::Yes
+    }
+}
 
 /// A claim's answer to a pod that fits.
 struct ClaimFit {
