@@ -90,6 +90,21 @@ fn aws_plain_pods_at_100_pods() {
     assert!(s.unschedulable.is_empty(), "plain pods fit the AWS catalog");
 }
 
+/// The memory target's body: 100,000 plain pods on the AWS catalog, every one placed. Run only
+/// with `NODEPACK_SLOW_TESTS=1`; BENCHMARKS.md measures its peak RSS with
+/// `NODEPACK_SLOW_TESTS=1 /usr/bin/time -v cargo test --release -p nodepack-suite --test bench_bodies hundred_thousand`.
+#[test]
+fn aws_plain_pods_at_a_hundred_thousand_pods() {
+    if std::env::var("NODEPACK_SLOW_TESTS").as_deref() != Ok("1") {
+        return;
+    }
+    let types = Arc::new(aws_instance_types(&AwsCatalogOptions::default()).expect("the built-in AWS catalog loads"));
+    let w = plain_pods("aws_plain", aws_default_node_pool(), types, 100_000, 7);
+    let s = w.run();
+    assert_accounted(&w, &s);
+    assert!(s.unschedulable.is_empty(), "plain pods fit the AWS catalog");
+}
+
 /// The capacity-planning bench body on `fixtures/bench/`: every scenario plans, and the figures
 /// it prints add up (the cortex-prod plan launches six nodes and leaves nothing pending).
 #[test]
