@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+mod semantics;
+use semantics::tolerates;
+
 use nodepack_core::label::{CAPACITY_TYPE, INSTANCE_TYPE, NODE_POOL, ZONE};
 use nodepack_core::{
     provision, Cluster, Effect, InstanceType, Labels, Limits, Node, NodeClaim, NodePool, Offering, Overhead, Pod,
@@ -199,17 +202,6 @@ fn describe_pod(p: &Pod) -> String {
 // ---------------------------------------------------------------------------------------------
 // Independent semantics
 // ---------------------------------------------------------------------------------------------
-
-/// Kubernetes' `ToleratesTaint`.
-fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    let effect_ok = t.effect.is_none_or(|e| e == taint.effect);
-    let key_ok = t.key.is_empty() || t.key == taint.key;
-    let value_ok = match t.operator {
-        TolerationOperator::Exists => true,
-        TolerationOperator::Equal => t.value == taint.value,
-    };
-    effect_ok && key_ok && value_ok
-}
 
 fn tolerates_all(tolerations: &[Toleration], taints: &[Taint]) -> Result<(), String> {
     match taints.iter().find(|taint| !tolerations.iter().any(|t| tolerates(t, taint))) {

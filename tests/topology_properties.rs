@@ -15,11 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+mod semantics;
+use semantics::tolerates;
+
 use nodepack_core::label::{HOSTNAME, NODE_POOL, ZONE};
 use nodepack_core::{
     provision, Cluster, Effect, InclusionPolicy, InstanceType, LabelSelector, Labels, NamespaceScope, Node, NodePool,
     Offering, Operator, Overhead, Pod, PodAffinityTerm, Price, Requirement, Requirements, ResourceName, Resources,
-    Settings, Taint, Toleration, TolerationOperator, TopologySpreadConstraint, WhenUnsatisfiable,
+    Settings, Taint, Toleration, TopologySpreadConstraint, WhenUnsatisfiable,
 };
 use nodepack_suite::random_cluster;
 use proptest::prelude::*;
@@ -582,16 +585,6 @@ fn build_spread(case: &SpreadCase) -> (Cluster, Vec<Pod>) {
     }
     let cluster = Cluster { node_pools: pools, instance_types: Arc::new(types), nodes, ..Default::default() };
     (cluster, pending)
-}
-
-fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    let effect_ok = t.effect.is_none_or(|e| e == taint.effect);
-    let key_ok = t.key.is_empty() || t.key == taint.key;
-    let value_ok = match t.operator {
-        TolerationOperator::Exists => true,
-        TolerationOperator::Equal => t.value == taint.value,
-    };
-    effect_ok && key_ok && value_ok
 }
 
 fn tolerates_all(tolerations: &[Toleration], taints: &[Taint]) -> bool {

@@ -183,6 +183,11 @@ impl Group {
         }
     }
 
+    /// The domains that already hold a pod this group selects, among those the pod may use.
+    fn occupied(&self, pod_domains: Option<&Requirement>) -> Vec<&str> {
+        self.counts.iter().filter(|(d, c)| **c > 0 && admits(pod_domains, d)).map(|(d, _)| d.as_str()).collect()
+    }
+
     /// A spread's global minimum over the domains the pod may use: zero when there are fewer
     /// of them than `minDomains` (or none).
     fn global_min(&self, pod_domains: Option<&Requirement>, min_domains: Option<i32>) -> i32 {
@@ -256,13 +261,7 @@ impl Group {
                 }
             }
             Kind::Affinity => {
-                // Domains that already hold a matching pod, among those the pod may use.
-                let occupied: Vec<&str> = self
-                    .counts
-                    .iter()
-                    .filter(|(d, c)| **c > 0 && admits(pod_domains, d))
-                    .map(|(d, _)| d.as_str())
-                    .collect();
+                let occupied = self.occupied(pod_domains);
                 if !occupied.is_empty() {
                     return Requirement::new(key, Operator::In, occupied.iter().copied()).map_err(|e| e.to_string());
                 }
@@ -767,12 +766,7 @@ impl Topology {
                     g.counts.iter().filter(|(_, c)| **c + own - min <= *max_skew).map(|(d, _)| d.as_str()).collect()
                 }
                 Kind::Affinity => {
-                    let occupied: Vec<&str> = g
-                        .counts
-                        .iter()
-                        .filter(|(d, c)| **c > 0 && admits(pod_domains, d))
-                        .map(|(d, _)| d.as_str())
-                        .collect();
+                    let occupied = g.occupied(pod_domains);
                     if occupied.is_empty() && g.selects(pod) {
                         g.counts.keys().map(String::as_str).filter(|d| admits(pod_domains, d)).collect()
                     } else {
