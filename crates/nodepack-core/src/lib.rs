@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod affinity;
+pub mod civil_date;
 mod claim_order;
 pub mod cluster;
 pub mod container;
@@ -72,6 +73,7 @@ mod topology;
 pub mod topology_spread;
 
 pub use affinity::{NamespaceScope, NodeAffinity, PodAffinity, PodAffinityTerm};
+pub use civil_date::CivilDate;
 pub use cluster::Cluster;
 pub use container::{pod_requests, Container};
 pub use daemon_set::DaemonSet;

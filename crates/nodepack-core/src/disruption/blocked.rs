@@ -150,7 +150,7 @@ pub enum BlockReason {
 pub(crate) fn format_time(t: i64) -> String {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
-    let (y, m, d) = super::cron::civil_from_days(days);
+    let crate::CivilDate { year: y, month: m, day: d } = crate::CivilDate::from_days(days);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, (secs % 3600) / 60, secs % 60)
 }
 

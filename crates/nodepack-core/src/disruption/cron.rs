@@ -16,6 +16,8 @@
 
 use std::fmt;
 
+use crate::civil_date::CivilDate;
+
 /// A parsed cron schedule (UTC).
 ///
 /// ```
@@ -161,31 +163,6 @@ fn parse_number(text: &str) -> Result<u32, String> {
     digits.parse::<u32>().map_err(|_| format!("{text:?} is too large"))
 }
 
-/// Days since 1970-01-01 to (year, month 1–12, day 1–31) in the proleptic Gregorian calendar.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// (year, month, day) to days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Highest set bit of `bits` at or below `cap`.
 fn highest_at_or_below(bits: u64, cap: u32) -> Option<u32> {
     let mask = if cap >= 63 { u64::MAX } else { (1u64 << (cap + 1)) - 1 };
@@ -259,7 +236,7 @@ impl CronSchedule {
     pub fn matches(&self, t: i64) -> bool {
         let days = t.div_euclid(SECONDS_PER_DAY);
         let secs = t.rem_euclid(SECONDS_PER_DAY);
-        let (_, m, d) = civil_from_days(days);
+        let CivilDate { month: m, day: d, .. } = CivilDate::from_days(days);
         let hour = (secs / 3600) as u32;
         let minute = ((secs % 3600) / 60) as u32;
         self.month_matches(m)
@@ -278,7 +255,7 @@ impl CronSchedule {
         let (cap_hour, cap_minute) = ((secs / 3600) as u32, ((secs % 3600) / 60) as u32);
         let mut day = start_day;
         while day >= start_day - LOOK_BACK_DAYS {
-            let (_, month, dom) = civil_from_days(day);
+            let CivilDate { month, day: dom, .. } = CivilDate::from_days(day);
             if !self.month_matches(month) {
                 // Jump to the last day of the previous month.
                 day -= i64::from(dom);
@@ -312,14 +289,18 @@ impl CronSchedule {
         let start_day = from.div_euclid(SECONDS_PER_DAY);
         let secs = from.rem_euclid(SECONDS_PER_DAY);
         let (floor_hour, floor_minute) = ((secs / 3600) as u32, ((secs % 3600) / 60) as u32);
-        let (start_year, _, _) = civil_from_days(start_day);
-        let end_day = days_from_civil(start_year + SEARCH_YEARS + 1, 1, 1);
+        let start_year = CivilDate::from_days(start_day).year;
+        let end_day = CivilDate { year: start_year + SEARCH_YEARS + 1, month: 1, day: 1 }.days();
         let mut day = start_day;
         while day < end_day {
-            let (year, month, dom) = civil_from_days(day);
+            let CivilDate { year, month, day: dom } = CivilDate::from_days(day);
             if !self.month_matches(month) {
                 // Jump to the first day of the next month.
-                day = if month == 12 { days_from_civil(year + 1, 1, 1) } else { days_from_civil(year, month + 1, 1) };
+                day = if month == 12 {
+                    CivilDate { year: year + 1, month: 1, day: 1 }.days()
+                } else {
+                    CivilDate { year, month: month + 1, day: 1 }.days()
+                };
                 continue;
             }
             if self.day_matches(day, dom) {
@@ -383,7 +364,7 @@ mod tests {
     const DAY: i64 = 86_400;
 
     fn at(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
-        days_from_civil(y, mo, d) * DAY + h * HOUR + mi * MIN
+        CivilDate { year: y, month: mo, day: d }.days() * DAY + h * HOUR + mi * MIN
     }
 
     fn brute_last(c: &CronSchedule, t: i64, span: i64) -> Option<i64> {
@@ -407,18 +388,6 @@ mod tests {
             m += 60;
         }
         None
-    }
-
-    #[test]
-    fn calendar_round_trips() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(days_from_civil(2024, 1, 1) * DAY, JAN1_2024);
-        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        for d in (-800_000..800_000).step_by(997) {
-            let (y, m, dd) = civil_from_days(d);
-            assert_eq!(days_from_civil(y, m, dd), d);
-        }
     }
 
     #[test]

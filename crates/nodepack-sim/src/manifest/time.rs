@@ -77,7 +77,10 @@ pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
         }
         _ => return Err(bad("expected Z or an offset such as +02:00 at the end")),
     };
-    let days = days_from_civil(year, month, day);
+    let (Ok(month), Ok(day)) = (u32::try_from(month), u32::try_from(day)) else {
+        return Err(bad("the date must be YYYY-MM-DD"));
+    };
+    let days = nodepack_core::CivilDate { year, month, day }.days();
     Ok(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
@@ -92,18 +95,6 @@ fn days_in_month(year: i64, month: i64) -> i64 {
         _ if is_leap(year) => 29,
         _ => 28,
     }
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar, counting in 400-year
-/// cycles of 146097 days whose years start in March (so that the leap day ends a year).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let cycle = y.div_euclid(400);
-    let year_of_cycle = y - cycle * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_cycle = year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
-    cycle * 146_097 + day_of_cycle - 719_468
 }
 
 #[cfg(test)]
